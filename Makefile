@@ -1,0 +1,54 @@
+# intake: build, run, test and benchmark. `make run` and `make test` work on a fresh Debian
+# machine: both first install whatever Debian packages are missing (`make deps`).
+
+SWIFT      ?= swift
+HOME_DIR   ?= $(CURDIR)/var
+BENCH_VENV := $(CURDIR)/bench/.venv
+
+# Build: the C libraries. Tests: nginx, inotify-tools, ImageMagick, util-linux. Benchmarks:
+# exiftool, aria2, hyperfine, Python venv.
+DEB_PACKAGES := pkg-config libsqlite3-dev libexif-dev libmagic-dev libvips-dev \
+	libcurl4-openssl-dev libssl-dev nginx-light inotify-tools imagemagick curl \
+	libimage-exiftool-perl aria2 hyperfine python3-venv python3-pip sqlite3
+
+.PHONY: all deps build release run test lint format bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+		elif command -v sudo >/dev/null; then SUDO=sudo; \
+		else echo "make deps: need root or sudo to install:$$missing" >&2; exit 1; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	$(SWIFT) run -c release --skip-build intake run --home $(HOME_DIR)
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+test: deps lint
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release
+	bench/run
+
+clean:
+	rm -rf .build var

@@ -1,0 +1,51 @@
+#define _GNU_SOURCE
+#include "csystem.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <unistd.h>
+
+void intake_stdout_line_buffered(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+int intake_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
+}
+
+pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],
+                   int stdin_fd, int stdout_fd, int stderr_fd, const char *cwd) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t empty, all;
+    pid_t pid = -1;
+    int rc;
+
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&empty);
+    sigfillset(&all);
+    int fds[3] = {stdin_fd, stdout_fd, stderr_fd};
+    for (int target = 0; target < 3; target++) {
+        if (fds[target] >= 0) {
+            posix_spawn_file_actions_adddup2(&actions, fds[target], target);
+        } else {
+            int flags = target == 0 ? O_RDONLY : O_WRONLY;
+            posix_spawn_file_actions_addopen(&actions, target, "/dev/null", flags, 0);
+        }
+    }
+    if (cwd != NULL) {
+        posix_spawn_file_actions_addchdir_np(&actions, cwd);
+    }
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+                                        | POSIX_SPAWN_SETPGROUP);
+    rc = posix_spawn(&pid, path, &actions, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return rc == 0 ? pid : -rc;
+}

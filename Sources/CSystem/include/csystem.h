@@ -1,0 +1,17 @@
+#ifndef INTAKE_CSYSTEM_H
+#define INTAKE_CSYSTEM_H
+#include <sys/types.h>
+
+/// Makes standard output line-buffered; Swift 6 cannot pass the global `stdout` to setvbuf.
+void intake_stdout_line_buffered(void);
+
+/// Starts `path` with `argv` and `envp` in a new process group, with an empty signal mask and
+/// default signal dispositions, so that SIGTERM reaches it even though the calling thread
+/// blocks signals. `stdin_fd`, `stdout_fd` and `stderr_fd` become its fds 0, 1 and 2 (-1
+/// leaves /dev/null). Returns the child's pid, or -errno when it could not be started.
+pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],
+                   int stdin_fd, int stdout_fd, int stderr_fd, const char *cwd);
+
+/// Creates a pipe whose ends are close-on-exec; returns 0 or -errno.
+int intake_pipe_cloexec(int fds[2]);
+#endif

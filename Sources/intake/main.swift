@@ -1,0 +1,4 @@
+import Foundation
+import IntakeCore
+
+exit(IntakeCommandLine.main(Array(CommandLine.arguments.dropFirst())).rawValue)
