@@ -1,4 +1,59 @@
 #ifndef INTAKE_CVIPS_SHIM_H
 #define INTAKE_CVIPS_SHIM_H
 #include <vips/vips.h>
+
+/* Swift cannot call C variadic functions, and every vips operation is one: these wrappers fix
+   the optional arguments intake uses. Each returns 0 on success and -1 with the vips error
+   buffer set, like the operation it wraps. */
+
+/* Opens a file lazily: only the header is read until pixels are asked for. */
+static inline VipsImage *intake_vips_open(const char *path) {
+    return vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+}
+
+/* Decodes a file shrunk to fit `size` x `size` (never enlarged), with its EXIF orientation
+   applied; JPEG and WebP are shrunk while decoding. */
+static inline int intake_vips_thumbnail(const char *path, VipsImage **out, int size) {
+    return vips_thumbnail(path, out, size, "height", size, "size", VIPS_SIZE_DOWN, NULL);
+}
+
+/* Shrinks an already decoded image to fit `size` x `size` (never enlarged). */
+static inline int intake_vips_thumbnail_image(VipsImage *in, VipsImage **out, int size) {
+    return vips_thumbnail_image(in, out, size, "height", size, "size", VIPS_SIZE_DOWN, NULL);
+}
+
+static inline int intake_vips_colourspace(VipsImage *in, VipsImage **out,
+                                          VipsInterpretation space) {
+    return vips_colourspace(in, out, space, NULL);
+}
+
+static inline int intake_vips_cast_uchar(VipsImage *in, VipsImage **out) {
+    return vips_cast(in, out, VIPS_FORMAT_UCHAR, NULL);
+}
+
+/* Composites the alpha channel onto black. */
+static inline int intake_vips_flatten(VipsImage *in, VipsImage **out) {
+    return vips_flatten(in, out, NULL);
+}
+
+static inline int intake_vips_extract_bands(VipsImage *in, VipsImage **out, int first, int n) {
+    return vips_extract_band(in, out, first, "n", n, NULL);
+}
+
+/* Writes lossy WebP without metadata: a thumbnail carries no EXIF (and so no GPS). */
+static inline int intake_vips_webpsave(VipsImage *in, const char *path, int quality) {
+    return vips_webpsave(in, path, "Q", quality, "strip", TRUE, NULL);
+}
+
+static inline int intake_vips_pngsave(VipsImage *in, const char *path) {
+    return vips_pngsave(in, path, NULL);
+}
+
+static inline int intake_vips_jpegsave(VipsImage *in, const char *path, int quality) {
+    return vips_jpegsave(in, path, "Q", quality, NULL);
+}
+
+static inline int intake_vips_resize(VipsImage *in, VipsImage **out, double scale) {
+    return vips_resize(in, out, scale, NULL);
+}
 #endif

@@ -1,0 +1,140 @@
+import CVips
+import Foundation
+
+/// One libvips image (`VipsImage *`), released in `deinit`. Opening one reads only the header;
+/// pixels are decoded when they are asked for.
+///
+/// Not `Sendable`: each image belongs to the task that opened it.
+final class LoadedImage {
+    private let image: UnsafeMutablePointer<VipsImage>
+    /// The file the image came from, named in errors.
+    let path: String
+
+    private init(_ image: UnsafeMutablePointer<VipsImage>, path: String) {
+        self.image = image
+        self.path = path
+    }
+
+    deinit {
+        g_object_unref(image)
+    }
+
+    /// Opens `path` and reads its header (size, bands, metadata), not its pixels.
+    static func open(_ path: String) throws(ImageError) -> LoadedImage {
+        try Vips.start()
+        guard let image = intake_vips_open(path) else {
+            throw ImageError(
+                .corruptImage, path: path, detail: Vips.takeError(),
+                function: "vips_image_new_from_file")
+        }
+        return LoadedImage(image, path: path)
+    }
+
+    /// Decodes `path` shrunk to fit a square of `size` pixels (never enlarged), with the
+    /// EXIF orientation applied.
+    static func thumbnail(of path: String, size: Int) throws(ImageError) -> LoadedImage {
+        try Vips.start()
+        var output: UnsafeMutablePointer<VipsImage>?
+        guard intake_vips_thumbnail(path, &output, Int32(size)) == 0, let output else {
+            throw ImageError(
+                .corruptImage, path: path, detail: Vips.takeError(), function: "vips_thumbnail")
+        }
+        return LoadedImage(output, path: path)
+    }
+
+    var width: Int { Int(vips_image_get_width(image)) }
+    var height: Int { Int(vips_image_get_height(image)) }
+    var bands: Int { Int(vips_image_get_bands(image)) }
+
+    /// The raw EXIF block the decoder found (`exif-data`), beginning with `Exif\0\0` or
+    /// directly with the TIFF header, depending on the container.
+    var exifBlock: [UInt8]? {
+        var data: UnsafeRawPointer?
+        var length = 0
+        guard vips_image_get_typeof(image, "exif-data") != 0,
+            vips_image_get_blob(image, "exif-data", &data, &length) == 0, let data, length > 0
+        else { return nil }
+        return [UInt8](UnsafeRawBufferPointer(start: data, count: length))
+    }
+
+    /// This image shrunk to fit a square of `size` pixels (never enlarged).
+    func shrunk(toFit size: Int) throws(ImageError) -> LoadedImage {
+        try derive("vips_thumbnail_image") { intake_vips_thumbnail_image(image, &$0, Int32(size)) }
+    }
+
+    /// This image scaled by `factor`.
+    func scaled(by factor: Double) throws(ImageError) -> LoadedImage {
+        try derive("vips_resize") { intake_vips_resize(image, &$0, factor) }
+    }
+
+    /// This image as 8-bit sRGB with exactly three bands: grey is expanded, alpha is
+    /// composited onto black, CMYK and 16-bit images are converted.
+    func srgb8() throws(ImageError) -> LoadedImage {
+        var current = self
+        if vips_image_get_interpretation(image) != VIPS_INTERPRETATION_sRGB {
+            current = try current.derive("vips_colourspace") {
+                intake_vips_colourspace(current.image, &$0, VIPS_INTERPRETATION_sRGB)
+            }
+        }
+        if current.bands == 2 || current.bands > 3 {
+            current = try current.derive("vips_flatten") { intake_vips_flatten(current.image, &$0) }
+        }
+        if vips_image_get_format(current.image) != VIPS_FORMAT_UCHAR {
+            current = try current.derive("vips_cast") { intake_vips_cast_uchar(current.image, &$0) }
+        }
+        if current.bands != 3 {
+            current = try current.derive("vips_extract_band") {
+                intake_vips_extract_bands(current.image, &$0, 0, 3)
+            }
+        }
+        return current
+    }
+
+    /// The decoded pixels, row after row, band after band (for `srgb8()`: R, G, B bytes).
+    func pixels() throws(ImageError) -> [UInt8] {
+        var size = 0
+        guard let memory = vips_image_write_to_memory(image, &size) else {
+            throw ImageError(
+                .corruptImage, path: path, detail: Vips.takeError(),
+                function: "vips_image_write_to_memory")
+        }
+        defer { g_free(memory) }
+        return [UInt8](UnsafeRawBufferPointer(start: memory, count: size))
+    }
+
+    /// Writes the image as lossy WebP at `quality` (1-100), without metadata.
+    func writeWebP(to target: String, quality: Int) throws(ImageError) {
+        guard intake_vips_webpsave(image, target, Int32(quality)) == 0 else {
+            throw ImageError(
+                .unreadable, path: target, detail: Vips.takeError(), function: "vips_webpsave")
+        }
+    }
+
+    /// Writes the image as PNG (lossless).
+    func writePNG(to target: String) throws(ImageError) {
+        guard intake_vips_pngsave(image, target) == 0 else {
+            throw ImageError(
+                .unreadable, path: target, detail: Vips.takeError(), function: "vips_pngsave")
+        }
+    }
+
+    /// Writes the image as JPEG at `quality` (1-100).
+    func writeJPEG(to target: String, quality: Int) throws(ImageError) {
+        guard intake_vips_jpegsave(image, target, Int32(quality)) == 0 else {
+            throw ImageError(
+                .unreadable, path: target, detail: Vips.takeError(), function: "vips_jpegsave")
+        }
+    }
+
+    /// Runs one vips operation that makes a new image from this one.
+    private func derive(
+        _ function: String,
+        _ operation: (inout UnsafeMutablePointer<VipsImage>?) -> Int32
+    ) throws(ImageError) -> LoadedImage {
+        var output: UnsafeMutablePointer<VipsImage>?
+        guard operation(&output) == 0, let output else {
+            throw ImageError(.corruptImage, path: path, detail: Vips.takeError(), function: function)
+        }
+        return LoadedImage(output, path: path)
+    }
+}

@@ -1,0 +1,33 @@
+import CVips
+
+/// The libvips library as a whole: started once per process, and its error buffer.
+enum Vips {
+    /// Starts libvips on first use. `vips_init` must run once before any other call; a Swift
+    /// static is initialised exactly once, even when several threads race to it.
+    static func start() throws(ImageError) {
+        if let failure = started {
+            throw ImageError(.unreadable, path: "libvips", detail: failure, function: "vips_init")
+        }
+    }
+
+    /// Nil when libvips started, else its error message.
+    private static let started: String? = {
+        guard vips_init("intake") == 0 else { return takeError() }
+        // Loaders that libvips marks untrusted (ImageMagick, PDF, ...) never see our input.
+        vips_block_untrusted_set(1)
+        // Every file is opened once: caching operations would only hold decoded pixels.
+        vips_cache_set_max(0)
+        return nil
+    }()
+
+    /// The text in libvips' error buffer, which is then cleared.
+    ///
+    /// Known limitation: libvips keeps one error buffer per process, so when two threads fail
+    /// at the same moment a message may carry parts of the other's error.
+    static func takeError() -> String {
+        let text = String(cString: vips_error_buffer())
+        vips_error_clear()
+        let lines = text.split(separator: "\n").map { String($0) }
+        return lines.isEmpty ? "unknown libvips error" : lines.joined(separator: "; ")
+    }
+}
