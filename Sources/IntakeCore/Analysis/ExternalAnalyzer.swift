@@ -46,7 +46,8 @@ public struct ExternalAnalyzer: Sendable {
             closeAll(input + output)
             throw failure("pipe: \(errnoText())")
         }
-        let pid = Self.spawn(program, command, stdin: input[0], stdout: output[1], stderr: errors[1])
+        let pid = Self.spawn(
+            program, command, stdin: input[0], stdout: output[1], stderr: errors[1])
         close(input[0])
         close(output[1])
         close(errors[1])
@@ -74,7 +75,8 @@ public struct ExternalAnalyzer: Sendable {
         let exited = status & 0x7F == 0
         let code = (status >> 8) & 0xFF
         guard exited, code == 0 else {
-            let how = exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7F)"
+            let how =
+                exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7F)"
             throw failure("\(command[0]) \(how)\(stderrText.isEmpty ? "" : ": \(stderrText)")")
         }
         guard !collected.overflowed else {

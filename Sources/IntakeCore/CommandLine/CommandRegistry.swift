@@ -6,6 +6,7 @@ public enum CommandRegistry {
             InitCommand.self,
             StatusCommand.self,
             DoctorCommand.self,
+            InspectCommand.self,
         ]
     }
 

@@ -133,7 +133,8 @@ final class LoadedImage {
     ) throws(ImageError) -> LoadedImage {
         var output: UnsafeMutablePointer<VipsImage>?
         guard operation(&output) == 0, let output else {
-            throw ImageError(.corruptImage, path: path, detail: Vips.takeError(), function: function)
+            throw ImageError(
+                .corruptImage, path: path, detail: Vips.takeError(), function: function)
         }
         return LoadedImage(output, path: path)
     }

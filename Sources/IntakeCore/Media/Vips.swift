@@ -17,6 +17,9 @@ enum Vips {
         vips_block_untrusted_set(1)
         // Every file is opened once: caching operations would only hold decoded pixels.
         vips_cache_set_max(0)
+        // libvips reports recoverable oddities ("ignoring nclx profile") through GLib's log,
+        // which prints to standard error; a damaged file is reported through errors instead.
+        g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, { _, _, _, _ in }, nil)
         return nil
     }()
 

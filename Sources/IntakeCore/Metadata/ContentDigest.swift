@@ -7,7 +7,8 @@ enum ContentDigest {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         let status = digest.withUnsafeMutableBufferPointer { output in
-            EVP_Digest(bytes.baseAddress, bytes.count, output.baseAddress, &length, EVP_sha256(), nil)
+            EVP_Digest(
+                bytes.baseAddress, bytes.count, output.baseAddress, &length, EVP_sha256(), nil)
         }
         precondition(status == 1 && length == 32, "EVP_Digest(sha256) cannot fail on memory")
         let digits = Array("0123456789abcdef".utf8)

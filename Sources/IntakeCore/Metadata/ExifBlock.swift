@@ -44,7 +44,9 @@ final class ExifBlock {
             // libexif expects the `Exif\0\0` marker in front of a bare TIFF structure.
             var framed: [UInt8] = [0x45, 0x78, 0x69, 0x66, 0, 0]
             framed.append(contentsOf: bytes)
-            framed.withUnsafeBufferPointer { exif_data_load_data(data, $0.baseAddress, UInt32($0.count)) }
+            framed.withUnsafeBufferPointer {
+                exif_data_load_data(data, $0.baseAddress, UInt32($0.count))
+            }
         } else {
             let length = UInt32(clamping: bytes.count)
             exif_data_load_data(data, base.assumingMemoryBound(to: UInt8.self), length)

@@ -55,7 +55,8 @@ struct ExifSummary {
             var name = block.name(of: entry)
             if entry.directory == .thumbnail { name = "Thumbnail" + name }
             guard tags[name] == nil else { continue }
-            let bytes = entry.format == EXIF_FORMAT_ASCII_VALUE
+            let bytes =
+                entry.format == EXIF_FORMAT_ASCII_VALUE
                 ? Array(entry.bytes) : block.formatted(entry)
             tags[name] = ExifText.decode(bytes) ?? ""
         }

@@ -6,7 +6,8 @@ enum ExifText {
     /// The text of `bytes`, or nil when nothing is left after trimming.
     static func decode(_ bytes: some Collection<UInt8>) -> String? {
         var trimmed = Array(bytes.prefix { $0 != 0 })
-        while let last = trimmed.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D {
+        while let last = trimmed.last, last == 0x20 || last == 0x09 || last == 0x0A || last == 0x0D
+        {
             trimmed.removeLast()
         }
         guard !trimmed.isEmpty else { return nil }

@@ -16,7 +16,8 @@ struct ImageFile {
         }
         guard status.st_mode & S_IFMT == S_IFREG else {
             let what = kind(status.st_mode)
-            throw ImageError(.unreadable, path: path, detail: "\(what), not a regular file; not opened")
+            throw ImageError(
+                .unreadable, path: path, detail: "\(what), not a regular file; not opened")
         }
         let descriptor = retryingInterrupts { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
         guard descriptor >= 0 else {
@@ -25,7 +26,8 @@ struct ImageFile {
         defer { close(descriptor) }
         // The path may have been replaced between stat and open.
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            throw ImageError(.unreadable, path: path, detail: "not a regular file", function: "fstat")
+            throw ImageError(
+                .unreadable, path: path, detail: "not a regular file", function: "fstat")
         }
         var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
         var filled = 0
@@ -35,7 +37,9 @@ struct ImageFile {
                 bytes.append(contentsOf: repeatElement(0, count: 64 * 1024))
             }
             let count = bytes.withUnsafeMutableBytes { raw in
-                retryingInterrupts { Foundation.read(descriptor, raw.baseAddress! + filled, raw.count - filled) }
+                retryingInterrupts {
+                    Foundation.read(descriptor, raw.baseAddress! + filled, raw.count - filled)
+                }
             }
             guard count >= 0 else {
                 throw ImageError(.unreadable, path: path, detail: errorText(), function: "read")

@@ -1,0 +1,146 @@
+import Foundation
+
+/// What the metadata and analysis stages learn from one image file: the code the pipeline's
+/// workers call, and `intake inspect` without the daemon.
+///
+/// Safe to share between threads: libmagic is behind a lock, libvips and libexif calls work
+/// on values owned by the calling thread.
+public final class ImageInspector: Sendable {
+    /// Content types intake treats as images (spec: JPEG, PNG, GIF, WebP, TIFF, HEIC/HEIF,
+    /// AVIF, BMP), as libmagic names them.
+    public static let imageTypes: Set<String> = [
+        "image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/heic",
+        "image/heif", "image/heic-sequence", "image/heif-sequence", "image/avif", "image/bmp",
+        "image/x-ms-bmp",
+    ]
+
+    private let settings: Configuration.Analysis
+    private let magic: Magic
+
+    public init(settings: Configuration.Analysis) throws(MagicError) {
+        self.settings = settings
+        self.magic = try Magic()
+    }
+
+    /// Content type, size, pixel size and EXIF of the file at `path`.
+    public func metadata(of path: String) throws(ImageError) -> ImageMetadata {
+        let file = try ImageFile.read(path)
+        let result = file.bytes.withUnsafeBytes { bytes in
+            Result { () throws(ImageError) -> ImageMetadata in try metadata(of: path, bytes: bytes)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The feature vector of the file at `path`, decoded with its orientation applied; writes
+    /// the WebP thumbnail to `thumbnailTo` when given, and runs `analysis.command` when set.
+    /// `metadata` is what `metadata(of:)` returned for the same file, if the caller has it.
+    ///
+    /// Throws `ImageError` for the image, `AnalysisError` for the external analyzer.
+    public func analysis(
+        of path: String, metadata known: ImageMetadata? = nil, thumbnailTo thumbnail: String? = nil
+    ) throws -> ImageAnalysis {
+        let metadata = try known ?? metadata(of: path)
+        let header = try LoadedImage.open(path)
+        let pixels = header.width * header.height
+        guard pixels <= settings.maxPixels else {
+            throw ImageError(
+                .tooLarge, path: path,
+                detail: "\(header.width)x\(header.height) is \(pixels) pixels, more than "
+                    + "analysis.max_pixels (\(settings.maxPixels))")
+        }
+        let base = try LoadedImage.thumbnail(
+            of: path, size: max(ImageFeatures.workingSize, settings.thumbnailPixels))
+        let working = try shrink(base, to: ImageFeatures.workingSize).srgb8()
+        let features = ImageFeatures(
+            rgb: try working.pixels(), width: working.width, height: working.height)
+        if let thumbnail {
+            try write(thumbnail: try shrink(base, to: settings.thumbnailPixels), to: thumbnail)
+        }
+
+        var result = ImageAnalysis(
+            phash: PerceptualHash.hex(features.phash), dhash: PerceptualHash.hex(features.dhash),
+            vectorVersion: ImageFeatures.version, vectorLength: ImageFeatures.length,
+            vector: features.vector, meanColor: features.meanColor, thumbnailPath: thumbnail,
+            analyzedWidth: working.width, analyzedHeight: working.height)
+        if !settings.command.isEmpty {
+            let analyzer = ExternalAnalyzer(
+                command: settings.command, timeoutSeconds: settings.commandTimeoutSeconds)
+            let answer = try analyzer.run(
+                AnalyzerRequest(
+                    path: path, mimeType: metadata.mimeType, bytes: metadata.bytes,
+                    sha256: metadata.sha256))
+            result.labels = answer.labels ?? []
+            result.embedding = answer.embedding ?? []
+        }
+        return result
+    }
+
+    private func metadata(
+        of path: String, bytes: UnsafeRawBufferPointer
+    ) throws(ImageError) -> ImageMetadata {
+        let mimeType: String
+        do {
+            mimeType = try magic.mimeType(
+                of: UnsafeRawBufferPointer(rebasing: bytes.prefix(Magic.prefixBytes)))
+        } catch {
+            throw ImageError(
+                .unreadable, path: path, detail: error.message, function: "magic_buffer")
+        }
+        guard Self.imageTypes.contains(mimeType) else {
+            throw ImageError(
+                .notAnImage, path: path, detail: "content is \(mimeType), not an image")
+        }
+
+        var size = mimeType == "image/jpeg" ? JPEGSize.read(bytes) : nil
+        var exif: ExifBlock?
+        if mimeType == "image/jpeg" {
+            exif = ExifBlock(bytes: bytes)
+        } else if mimeType == "image/tiff" {
+            // A TIFF file is an EXIF block's own structure: its first IFD holds the tags.
+            exif = ExifBlock(bytes: bytes)
+        }
+        if size == nil || exif == nil && mimeType != "image/jpeg" {
+            let header = try LoadedImage.open(path)
+            size = size ?? (header.width, header.height)
+            if exif == nil, let block = header.exifBlock {
+                exif = block.withUnsafeBytes { ExifBlock(bytes: $0) }
+            }
+        }
+        guard let size else {
+            throw ImageError(.corruptImage, path: path, detail: "no pixel size in the header")
+        }
+
+        let summary = exif.map(ExifSummary.init) ?? ExifSummary()
+        return ImageMetadata(
+            sha256: ContentDigest.sha256(bytes), mimeType: mimeType, bytes: bytes.count,
+            width: size.width, height: size.height, takenAt: summary.takenAt,
+            camera: summary.camera, lens: summary.lens, exposureTime: summary.exposureTime,
+            fNumber: summary.fNumber, iso: summary.iso, focalLength: summary.focalLength,
+            flash: summary.flash, orientation: summary.orientation, gps: summary.gps,
+            software: summary.software, artist: summary.artist, copyright: summary.copyright,
+            description: summary.description, exif: summary.tags)
+    }
+
+    private func shrink(_ image: LoadedImage, to size: Int) throws(ImageError) -> LoadedImage {
+        max(image.width, image.height) > size ? try image.shrunk(toFit: size) : image
+    }
+
+    /// Writes the thumbnail beside its target first and renames it, so that no reader sees a
+    /// partly written file.
+    private func write(thumbnail image: LoadedImage, to target: String) throws(ImageError) {
+        let folder = (target as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try? FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+        }
+        let temporary = target + ".tmp"
+        try image.srgb8().writeWebP(to: temporary, quality: 80)
+        guard rename(temporary, target) == 0 else {
+            let detail = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ImageError(.unreadable, path: target, detail: detail, function: "rename")
+        }
+    }
+}
