@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import IntakeCore
+
+/// The perceptual hashes on real photographs: stable under re-encoding, rescaling and EXIF
+/// rotation, far apart for different pictures.
+@Suite("Analysis hashes and features")
+struct AnalysisHashTests {
+    static let inspector = try! ImageInspector(settings: Configuration().analysis)
+    static let jpg = MetadataDump.folder + "/jpg"
+
+    /// Distinct photographs of the corpus (the HDR folder holds pairs of the same scene and
+    /// the orientation folder one picture eight times, so they are left out).
+    static let distinct: [String] = {
+        let folders = ["", "/exif-org", "/gps"]
+        return folders.flatMap { folder in
+            let path = jpg + folder
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            return names.filter { $0.hasSuffix(".jpg") }.sorted().map { path + "/" + $0 }
+        }
+        .filter { !$0.hasSuffix("/corrupted.jpg") && !$0.hasSuffix("photoshop_import.jpg") }
+    }()
+
+    static let samples = [
+        "/gps/DSCN0010.jpg", "/gps/DSCN0021.jpg", "/exif-org/kodak-dc210.jpg",
+        "/exif-org/fujifilm-dx10.jpg", "/Nikon_D70.jpg", "/Pentax_K10D.jpg",
+    ].map { jpg + $0 }
+
+    private func hashes(_ path: String) throws -> (UInt64, UInt64) {
+        let analysis = try Self.inspector.analysis(of: path)
+        return (PerceptualHash.parse(analysis.phash)!, PerceptualHash.parse(analysis.dhash)!)
+    }
+
+    private func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
+
+    @Test("the same picture saved as PNG lands within a few bits", arguments: samples)
+    func reencodedAsPNG(_ path: String) throws {
+        let folder = TemporaryFolder("intake-hash")
+        let copy = folder.file("copy.png")
+        try LoadedImage.open(path).writePNG(to: copy)
+        let (phash, dhash) = try hashes(path)
+        let (copyPhash, copyDhash) = try hashes(copy)
+        #expect(distance(phash, copyPhash) <= 4)
+        #expect(distance(dhash, copyDhash) <= 4)
+    }
+
+    @Test("the same picture at half size, as JPEG, lands within a few bits", arguments: samples)
+    func halfSize(_ path: String) throws {
+        let folder = TemporaryFolder("intake-hash")
+        let copy = folder.file("half.jpg")
+        let original = try LoadedImage.open(path)
+        let half = try original.scaled(by: 0.5)
+        #expect(half.width == (original.width + 1) / 2 || half.width == original.width / 2)
+        try half.writeJPEG(to: copy, quality: 85)
+        let (phash, dhash) = try hashes(path)
+        let (copyPhash, copyDhash) = try hashes(copy)
+        #expect(distance(phash, copyPhash) <= 6)
+        #expect(distance(dhash, copyDhash) <= 6)
+    }
+
+    @Test("all eight EXIF orientations of one picture hash alike once rotated upright")
+    func orientations() throws {
+        for shape in ["landscape", "portrait"] {
+            let upright = try hashes("\(Self.jpg)/orientation/\(shape)_1.jpg")
+            for number in 2...8 {
+                let turned = try hashes("\(Self.jpg)/orientation/\(shape)_\(number).jpg")
+                #expect(distance(upright.0, turned.0) <= 4, "\(shape)_\(number)")
+                #expect(distance(upright.1, turned.1) <= 4, "\(shape)_\(number)")
+            }
+        }
+    }
+
+    @Test("different photographs land far apart")
+    func differentPictures() throws {
+        #expect(Self.distinct.count >= 40)
+        let all = try Self.distinct.map(hashes)
+        var phashDistances: [Int] = []
+        var dhashDistances: [Int] = []
+        for first in 0..<all.count {
+            for second in (first + 1)..<all.count {
+                let distancePhash = distance(all[first].0, all[second].0)
+                phashDistances.append(distancePhash)
+                dhashDistances.append(distance(all[first].1, all[second].1))
+                #expect(
+                    distancePhash > 12,
+                    "\(Self.distinct[first]) and \(Self.distinct[second]) are \(distancePhash) apart"
+                )
+            }
+        }
+        #expect(phashDistances.sorted()[phashDistances.count / 2] >= 26)
+        #expect(dhashDistances.sorted()[dhashDistances.count / 2] >= 26)
+    }
+
+    @Test("the feature vector has its fixed length, version and a normalised histogram")
+    func vector() throws {
+        let analysis = try Self.inspector.analysis(of: Self.samples[0])
+        #expect(analysis.vectorVersion == ImageFeatures.version)
+        #expect(analysis.vectorLength == ImageFeatures.length)
+        #expect(analysis.vector.count == ImageFeatures.length)
+        let histogram = analysis.vector[3..<67]
+        #expect(abs(histogram.reduce(0, +) - 1) < 1e-9)
+        #expect(analysis.meanColor.allSatisfy { $0 > 0 && $0 < 1 })
+        #expect(max(analysis.analyzedWidth, analysis.analyzedHeight) == 256)
+        #expect(analysis.phash.wholeMatch(of: /[0-9a-f]{16}/) != nil)
+    }
+
+    @Test("the thumbnail is WebP, at most thumbnail_px on its longest side, upright")
+    func thumbnail() throws {
+        let folder = TemporaryFolder("intake-thumbnail")
+        var settings = Configuration().analysis
+        settings.thumbnailPixels = 120
+        let inspector = try ImageInspector(settings: settings)
+        let target = folder.file("aa/bb/thumb.webp")
+        let source = "\(Self.jpg)/orientation/landscape_6.jpg"
+        let analysis = try inspector.analysis(of: source, thumbnailTo: target)
+        #expect(analysis.thumbnailPath == target)
+        #expect(try Magic().mimeType(ofFileAt: target) == "image/webp")
+        let thumbnail = try LoadedImage.open(target)
+        let stored = try LoadedImage.open(source)
+        #expect(max(thumbnail.width, thumbnail.height) == 120)
+        // Orientation 6 stores the picture turned: upright, width and height swap.
+        #expect((thumbnail.width > thumbnail.height) == (stored.height > stored.width))
+        #expect(!FileManager.default.fileExists(atPath: target + ".tmp"))
+    }
+}
