@@ -4,6 +4,9 @@
 SWIFT      ?= swift
 HOME_DIR   ?= $(CURDIR)/var
 BENCH_VENV := $(CURDIR)/bench/.venv
+# Python for the sample analyzers (OpenCV) and the benchmark peers (imagehash).
+VENV       := .build/venv
+VENV_REQUIREMENTS := Samples/analyzers/requirements.txt bench/requirements.txt
 
 # Build: the C libraries. Tests: nginx, inotify-tools, ImageMagick, util-linux. Benchmarks:
 # exiftool, aria2, hyperfine, Python venv.
@@ -11,7 +14,7 @@ DEB_PACKAGES := pkg-config libsqlite3-dev libexif-dev libmagic-dev libvips-dev \
 	libcurl4-openssl-dev libssl-dev nginx-light inotify-tools imagemagick curl \
 	libimage-exiftool-perl aria2 hyperfine python3-venv python3-pip sqlite3
 
-.PHONY: all deps build release run test lint format bench clean
+.PHONY: all deps build release run test lint format bench clean venv asan
 
 all: build
 
@@ -43,9 +46,24 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
 
-test: deps lint
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: $(VENV_REQUIREMENTS)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(addprefix -r ,$(VENV_REQUIREMENTS))
+	touch $@
+
+test: deps lint venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The EXIF parsing of the whole corpus under AddressSanitizer, in its own scratch path so that
+# the instrumented build does not replace the normal one. Not part of `test`: from a clean
+# checkout it takes about 2 min 15 s here (1 min 45 s of instrumented build), over the 2 min
+# allowed. XCTest is skipped because its empty run leaks a few bytes of its own at exit.
+asan: deps
+	$(SWIFT) test --sanitize=address --scratch-path .build/asan --disable-xctest \
+		--filter MetadataCorpusTests
 
 bench: release
 	bench/run

@@ -29,6 +29,9 @@ let package = Package(
             dependencies: ["CSQLite", "CExif", "CMagic", "CVips", "CCurl", "CCrypto", "CSystem"]
         ),
         .executableTarget(name: "intake", dependencies: ["IntakeCore"]),
+        .executableTarget(
+            name: "NearDuplicateBench", dependencies: ["IntakeCore"],
+            path: "bench/inspect/NearDuplicateBench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"]),
         .testTarget(
