@@ -17,6 +17,24 @@ static inline int intake_vips_thumbnail(const char *path, VipsImage **out, int s
     return vips_thumbnail(path, out, size, "height", size, "size", VIPS_SIZE_DOWN, NULL);
 }
 
+/* Decodes a JPEG scaled down by `shrink` (1, 2, 4 or 8) inside libjpeg's IDCT, the cheapest
+   way to a small picture. */
+static inline int intake_vips_jpegload_shrunk(const char *path, VipsImage **out, int shrink) {
+    return vips_jpegload(path, out, "shrink", shrink, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+}
+
+/* The same from memory; the buffer must outlive the image. */
+static inline int intake_vips_jpegload_buffer_shrunk(const void *buffer, size_t length,
+                                                     VipsImage **out, int shrink) {
+    return vips_jpegload_buffer((void *)buffer, length, out, "shrink", shrink,
+                                "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+}
+
+/* Turns an image upright by its EXIF orientation tag (and removes the tag). */
+static inline int intake_vips_autorot(VipsImage *in, VipsImage **out) {
+    return vips_autorot(in, out, NULL);
+}
+
 /* Shrinks an already decoded image to fit `size` x `size` (never enlarged). */
 static inline int intake_vips_thumbnail_image(VipsImage *in, VipsImage **out, int size) {
     return vips_thumbnail_image(in, out, size, "height", size, "size", VIPS_SIZE_DOWN, NULL);

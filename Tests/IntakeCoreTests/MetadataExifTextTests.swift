@@ -54,10 +54,24 @@ struct MetadataExifTextTests {
             0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x00, 0x00,  // SOI, APP0 of 2 bytes
             0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x01, 0xE0, 0x02, 0x80, 0x01, 0x01, 0x11, 0x00,
         ]
-        let size = header.withUnsafeBytes { JPEGSize.read($0) }
+        let size = header.withUnsafeBytes { JPEGMarkers.size($0) }
         #expect(size?.width == 640 && size?.height == 480)
         let cut = Array(header.prefix(12))
-        #expect(cut.withUnsafeBytes { JPEGSize.read($0) } == nil)
-        #expect([UInt8]("GIF89a".utf8).withUnsafeBytes { JPEGSize.read($0) } == nil)
+        #expect(cut.withUnsafeBytes { JPEGMarkers.size($0) } == nil)
+        #expect([UInt8]("GIF89a".utf8).withUnsafeBytes { JPEGMarkers.size($0) } == nil)
+    }
+
+    @Test("stripping a JPEG's metadata drops APP1 and keeps the frame and the image data")
+    func stripping() throws {
+        let path = MetadataDump.folder + "/jpg/gps/DSCN0010.jpg"
+        let bytes = try ImageFile.read(path).bytes
+        let stripped = try #require(JPEGMarkers.strippingMetadata(bytes))
+        #expect(stripped.count < bytes.count)
+        let exifMarker: [UInt8] = Array("Exif".utf8) + [0, 0]
+        #expect(bytes.firstRange(of: exifMarker) != nil)
+        #expect(stripped.firstRange(of: exifMarker) == nil)
+        #expect(stripped.withUnsafeBytes { JPEGMarkers.size($0) }?.width == 640)
+        #expect(stripped.suffix(2) == [0xFF, 0xD9])
+        #expect(JPEGMarkers.strippingMetadata(Array(bytes.prefix(300))) == nil)
     }
 }

@@ -41,16 +41,29 @@ public final class ImageInspector: Sendable {
         of path: String, metadata known: ImageMetadata? = nil, thumbnailTo thumbnail: String? = nil
     ) throws -> ImageAnalysis {
         let metadata = try known ?? metadata(of: path)
-        let header = try LoadedImage.open(path)
-        let pixels = header.width * header.height
+        let pixels = metadata.width * metadata.height
         guard pixels <= settings.maxPixels else {
             throw ImageError(
                 .tooLarge, path: path,
-                detail: "\(header.width)x\(header.height) is \(pixels) pixels, more than "
+                detail: "\(metadata.width)x\(metadata.height) is \(pixels) pixels, more than "
                     + "analysis.max_pixels (\(settings.maxPixels))")
         }
-        let base = try LoadedImage.thumbnail(
-            of: path, size: max(ImageFeatures.workingSize, settings.thumbnailPixels))
+        let size = max(ImageFeatures.workingSize, settings.thumbnailPixels)
+        var base: LoadedImage
+        let factor = Self.jpegShrink(metadata, fitting: size)
+        if metadata.mimeType == "image/jpeg",
+            let stripped = JPEGMarkers.strippingMetadata(try ImageFile.read(path).bytes)
+        {
+            // intake has read the EXIF already: libvips need not parse it again, which is a
+            // good part of its time per small picture. The orientation is applied from ours.
+            base = try LoadedImage.jpeg(
+                stripped, path: path, shrink: factor, orientation: metadata.orientation ?? 1)
+        } else if metadata.mimeType == "image/jpeg" {
+            base = try LoadedImage.jpeg(path, shrink: factor)
+        } else {
+            base = try LoadedImage.thumbnail(of: path, size: size)
+        }
+        if thumbnail != nil { base = try base.inMemory() }
         let working = try shrink(base, to: ImageFeatures.workingSize).srgb8()
         let features = ImageFeatures(
             rgb: try working.pixels(), width: working.width, height: working.height)
@@ -92,7 +105,7 @@ public final class ImageInspector: Sendable {
                 .notAnImage, path: path, detail: "content is \(mimeType), not an image")
         }
 
-        var size = mimeType == "image/jpeg" ? JPEGSize.read(bytes) : nil
+        var size = mimeType == "image/jpeg" ? JPEGMarkers.size(bytes) : nil
         var exif: ExifBlock?
         if mimeType == "image/jpeg" {
             exif = ExifBlock(bytes: bytes)
@@ -120,6 +133,13 @@ public final class ImageInspector: Sendable {
             flash: summary.flash, orientation: summary.orientation, gps: summary.gps,
             software: summary.software, artist: summary.artist, copyright: summary.copyright,
             description: summary.description, exif: summary.tags)
+    }
+
+    /// The largest JPEG decoding scale (1/1 to 1/8) that keeps both sides' longer one at least
+    /// `size` pixels, so that the final shrink still averages over real pixels.
+    static func jpegShrink(_ metadata: ImageMetadata, fitting size: Int) -> Int {
+        let longest = max(metadata.width, metadata.height)
+        return [8, 4, 2].first { longest / $0 >= size } ?? 1
     }
 
     private func shrink(_ image: LoadedImage, to size: Int) throws(ImageError) -> LoadedImage {

@@ -9,10 +9,16 @@ final class LoadedImage {
     private let image: UnsafeMutablePointer<VipsImage>
     /// The file the image came from, named in errors.
     let path: String
+    /// Memory libvips reads from lazily (for an image loaded from a buffer), kept alive as long
+    /// as any image derived from it.
+    private let source: AnyObject?
 
-    private init(_ image: UnsafeMutablePointer<VipsImage>, path: String) {
+    private init(
+        _ image: UnsafeMutablePointer<VipsImage>, path: String, source: AnyObject? = nil
+    ) {
         self.image = image
         self.path = path
+        self.source = source
     }
 
     deinit {
@@ -42,6 +48,43 @@ final class LoadedImage {
         return LoadedImage(output, path: path)
     }
 
+    /// Decodes a JPEG scaled down by `shrink` (1, 2, 4 or 8) while decoding, then turns it
+    /// upright by its EXIF orientation. For JPEG this is what `thumbnail(of:size:)` does
+    /// internally, without its second pass over the header (libvips parses the whole EXIF
+    /// block on every header read).
+    static func jpeg(_ path: String, shrink: Int) throws(ImageError) -> LoadedImage {
+        try Vips.start()
+        var output: UnsafeMutablePointer<VipsImage>?
+        guard intake_vips_jpegload_shrunk(path, &output, Int32(shrink)) == 0, let output else {
+            throw ImageError(
+                .corruptImage, path: path, detail: Vips.takeError(), function: "vips_jpegload")
+        }
+        return try LoadedImage(output, path: path).derive("vips_autorot") { result in
+            intake_vips_autorot(output, &result)
+        }
+    }
+
+    /// Decodes JPEG `bytes` (of the file at `path`) scaled down by `shrink` while decoding, and
+    /// turns it upright by `orientation` (EXIF 1 to 8), for bytes whose EXIF was stripped.
+    static func jpeg(
+        _ bytes: [UInt8], path: String, shrink: Int, orientation: Int
+    ) throws(ImageError) -> LoadedImage {
+        try Vips.start()
+        let owner = ByteOwner(bytes)
+        var output: UnsafeMutablePointer<VipsImage>?
+        let status = intake_vips_jpegload_buffer_shrunk(
+            owner.memory.baseAddress, bytes.count, &output, Int32(shrink))
+        guard status == 0, let output else {
+            throw ImageError(
+                .corruptImage, path: path, detail: Vips.takeError(),
+                function: "vips_jpegload_buffer")
+        }
+        let loaded = LoadedImage(output, path: path, source: owner)
+        guard orientation > 1 else { return loaded }
+        vips_image_set_int(output, "orientation", Int32(orientation))
+        return try loaded.derive("vips_autorot") { intake_vips_autorot(output, &$0) }
+    }
+
     var width: Int { Int(vips_image_get_width(image)) }
     var height: Int { Int(vips_image_get_height(image)) }
     var bands: Int { Int(vips_image_get_bands(image)) }
@@ -55,6 +98,17 @@ final class LoadedImage {
             vips_image_get_blob(image, "exif-data", &data, &length) == 0, let data, length > 0
         else { return nil }
         return [UInt8](UnsafeRawBufferPointer(start: data, count: length))
+    }
+
+    /// This image decoded into memory. A file is decoded sequentially, once; an image that is
+    /// read twice (the features and the thumbnail) is decoded into memory first.
+    func inMemory() throws(ImageError) -> LoadedImage {
+        guard let copy = vips_image_copy_memory(image) else {
+            throw ImageError(
+                .corruptImage, path: path, detail: Vips.takeError(),
+                function: "vips_image_copy_memory")
+        }
+        return LoadedImage(copy, path: path, source: source)
     }
 
     /// This image shrunk to fit a square of `size` pixels (never enlarged).
@@ -136,6 +190,21 @@ final class LoadedImage {
             throw ImageError(
                 .corruptImage, path: path, detail: Vips.takeError(), function: function)
         }
-        return LoadedImage(output, path: path)
+        return LoadedImage(output, path: path, source: source)
+    }
+}
+
+/// A copy of some bytes at a fixed address for as long as an image reads them (a Swift array's
+/// address is only valid inside `withUnsafeBytes`), freed in `deinit`.
+private final class ByteOwner {
+    let memory: UnsafeMutableRawBufferPointer
+
+    init(_ bytes: [UInt8]) {
+        memory = .allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        memory.copyBytes(from: bytes)
+    }
+
+    deinit {
+        memory.deallocate()
     }
 }
