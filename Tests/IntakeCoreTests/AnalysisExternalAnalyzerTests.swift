@@ -63,6 +63,16 @@ struct AnalysisExternalAnalyzerTests {
         #expect(report.metadata != nil)
     }
 
+    @Test("an analyzer that never reads its request still answers, and intake lives on")
+    func unreadRequest() throws {
+        let program = try script("quick.sh", "echo '{\"labels\": [\"quick\"]}'\n")
+        for _ in 0..<20 {
+            let analysis = try inspector([program]).analysis(of: Self.photo)
+            #expect(analysis.labels == ["quick"])
+            #expect(analysis.embedding == [])
+        }
+    }
+
     @Test("a program that does not exist is analyzer_failed")
     func missingProgram() throws {
         let report = InspectionReport.make(

@@ -122,6 +122,24 @@ struct MetadataBadInputTests {
         #expect((reports[2]["error"] as? [String: String])?["code"] == "unreadable")
     }
 
+    @Test("without --json each file is a block of lines; --no-analysis leaves out the hashes")
+    func textOutput() throws {
+        let text = try folder.write("words.jpg", "words\n")
+        let result = try IntakeProcess.run([
+            "inspect", "--no-analysis", "--home", folder.file("home"), canon, text,
+        ])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == canon)
+        #expect(lines.contains("  camera       Canon / Canon EOS 40D"))
+        #expect(lines.contains("  taken at     2008-05-30T15:56:01"))
+        #expect(lines.contains { $0.hasPrefix("  error        not_an_image: \(text)") })
+        #expect(!result.stdout.contains("phash"))
+        let analysed = try IntakeProcess.run(["inspect", "--home", folder.file("home"), canon])
+        #expect(analysed.status == 0)
+        #expect(analysed.stdout.contains("  phash        "))
+    }
+
     /// A PNG signature and IHDR chunk for an 8-bit grey image of the given size, followed by
     /// an IDAT chunk with a few bytes and IEND: enough for a decoder to read the header.
     static func pngHeader(width: UInt32, height: UInt32) -> Data {

@@ -27,6 +27,7 @@ public struct ExternalAnalyzer: Sendable {
         func failure(_ detail: String) -> AnalysisError {
             AnalysisError(kind: .analyzerFailed, path: path, detail: detail)
         }
+        _ = Self.ignoringBrokenPipes
         guard let program = Self.resolve(command[0]) else {
             throw failure("\(command[0]): program not found")
         }
@@ -157,6 +158,14 @@ public struct ExternalAnalyzer: Sendable {
         }
         return result
     }
+
+    /// An analyzer may exit without reading its request; writing to its closed pipe must then
+    /// fail with EPIPE instead of killing intake with SIGPIPE. Children start with default
+    /// dispositions (`intake_spawn`), so this does not leak into them.
+    private static let ignoringBrokenPipes: Bool = {
+        signal(SIGPIPE, SIG_IGN)
+        return true
+    }()
 
     /// `program` itself when it names a path, else the first executable of that name on PATH.
     private static func resolve(_ program: String) -> String? {
