@@ -34,8 +34,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The Swift runtime and Foundation linked statically: the binary starts in about half the time
+# (measured: 44 -> 24 ms of CPU for `intake --version`), which every short command pays.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 run: release
 	$(SWIFT) run -c release --skip-build intake run --home $(HOME_DIR)
