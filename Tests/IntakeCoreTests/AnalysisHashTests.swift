@@ -93,6 +93,58 @@ struct AnalysisHashTests {
         #expect(dhashDistances.sorted()[dhashDistances.count / 2] >= 26)
     }
 
+    @Test("PNG, WebP and BMP copies of a photo are read by content and hash alike")
+    func containers() throws {
+        let folder = TemporaryFolder("intake-containers")
+        let source = Self.samples[0]
+        let upright = try LoadedImage.thumbnail(of: source, size: 320).srgb8().inMemory()
+        try upright.writePNG(to: folder.file("copy.png"))
+        try upright.writeWebP(to: folder.file("copy.dat"), quality: 90)
+        try Self.bmp(upright).write(to: URL(fileURLWithPath: folder.file("copy.bmp")))
+        let (phash, _) = try hashes(source)
+        for (name, type) in [
+            ("copy.png", "image/png"), ("copy.dat", "image/webp"), ("copy.bmp", "image/bmp"),
+        ] {
+            let metadata = try Self.inspector.metadata(of: folder.file(name))
+            #expect(metadata.mimeType == type)
+            #expect(metadata.width == upright.width && metadata.height == upright.height)
+            #expect(distance(phash, try hashes(folder.file(name)).0) <= 6, "\(name)")
+        }
+    }
+
+    /// A 24-bit BMP (BITMAPINFOHEADER, rows bottom-up, padded to 4 bytes) of an sRGB image.
+    static func bmp(_ image: LoadedImage) throws -> Data {
+        let rgb = try image.pixels()
+        let (width, height) = (image.width, image.height)
+        let rowBytes = (width * 3 + 3) / 4 * 4
+        var data = Data()
+        func little(_ value: Int, _ count: Int) {
+            for shift in 0..<count { data.append(UInt8(truncatingIfNeeded: value >> (8 * shift))) }
+        }
+        data.append(contentsOf: Array("BM".utf8))
+        little(54 + rowBytes * height, 4)
+        little(0, 4)
+        little(54, 4)
+        little(40, 4)
+        little(width, 4)
+        little(height, 4)
+        little(1, 2)
+        little(24, 2)
+        little(0, 4)
+        little(rowBytes * height, 4)
+        little(2835, 4)
+        little(2835, 4)
+        little(0, 8)
+        for y in (0..<height).reversed() {
+            for x in 0..<width {
+                let index = (y * width + x) * 3
+                data.append(contentsOf: [rgb[index + 2], rgb[index + 1], rgb[index]])
+            }
+            data.append(contentsOf: [UInt8](repeating: 0, count: rowBytes - width * 3))
+        }
+        return data
+    }
+
     @Test("the feature vector has its fixed length, version and a normalised histogram")
     func vector() throws {
         let analysis = try Self.inspector.analysis(of: Self.samples[0])

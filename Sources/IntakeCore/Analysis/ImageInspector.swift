@@ -8,6 +8,7 @@ import Foundation
 public final class ImageInspector: Sendable {
     /// Content types intake treats as images (spec: JPEG, PNG, GIF, WebP, TIFF, HEIC/HEIF,
     /// AVIF, BMP), as libmagic names them.
+
     public static let imageTypes: Set<String> = [
         "image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/heic",
         "image/heif", "image/heic-sequence", "image/heif-sequence", "image/avif", "image/bmp",

@@ -13,8 +13,12 @@ enum Vips {
     /// Nil when libvips started, else its error message.
     private static let started: String? = {
         guard vips_init("intake") == 0 else { return takeError() }
-        // Loaders that libvips marks untrusted (ImageMagick, PDF, ...) never see our input.
+        // Loaders that libvips marks untrusted (PDF, SVG, JPEG 2000, ...) never see our input.
+        // The ImageMagick loader is the one exception: this libvips reads BMP, which the
+        // contract lists, only through it. Only content that libmagic already named one of
+        // intake's image types ever reaches a loader (`ImageInspector.imageTypes`).
         vips_block_untrusted_set(1)
+        vips_operation_block_set("VipsForeignLoadMagick", 0)
         // Every file is opened once: caching operations would only hold decoded pixels.
         vips_cache_set_max(0)
         // libvips reports recoverable oddities ("ignoring nclx profile") through GLib's log,

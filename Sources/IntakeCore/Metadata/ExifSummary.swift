@@ -4,6 +4,10 @@ import CExif
 /// and how its value is turned into a number, a date or a position.
 ///
 /// Tag numbers are those of the EXIF 2.32 specification (CIPA DC-008-2019).
+///
+/// Known limitation: maker notes are listed as one `MakerNote` tag ("N bytes undefined data"),
+/// not decoded into their vendor tags, because libexif's maker-note readers cover few vendors
+/// and the contract asks for the standard tags.
 struct ExifSummary {
     var takenAt: String?
     var camera: ImageMetadata.Camera?
