@@ -38,10 +38,10 @@ run: release
 	$(SWIFT) run -c release --skip-build intake run --home $(HOME_DIR)
 
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests bench
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests bench
 
 test: deps lint
 	$(SWIFT) build --build-tests

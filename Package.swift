@@ -29,10 +29,13 @@ let package = Package(
             dependencies: ["CSQLite", "CExif", "CMagic", "CVips", "CCurl", "CCrypto", "CSystem"]
         ),
         .executableTarget(name: "intake", dependencies: ["IntakeCore"]),
+        .executableTarget(
+            name: "queue-driver", dependencies: ["IntakeCore"], path: "bench/queue/driver"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"]),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["intake", "IntakeCore", "TestSupport"]),
+            name: "EndToEndTests",
+            dependencies: ["intake", "queue-driver", "IntakeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,6 +5,9 @@ public enum CommandRegistry {
             RunCommand.self,
             InitCommand.self,
             StatusCommand.self,
+            TasksCommand.self,
+            ShowCommand.self,
+            RetryCommand.self,
             DoctorCommand.self,
         ]
     }

@@ -34,6 +34,10 @@ public final class Daemon {
         logger.info("daemon ready", ("home", home.root))
         while true {
             let signal = SignalWaiter.wait()
+            if signal == SIGUSR1 {
+                logger.debug("woken: another process changed the queues")
+                continue
+            }
             if signal == SIGHUP {
                 logger.info("configuration reload is not supported yet; restart to apply changes")
                 continue

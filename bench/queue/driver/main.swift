@@ -1,0 +1,98 @@
+import Foundation
+import IntakeCore
+import Synchronization
+
+/// queue-driver: runs intake's task queues and coordinator with stage workers that succeed at
+/// once, so the engine itself is measured (make bench) or killed mid-flight (the crash test).
+///
+///     queue-driver --db PATH [--tasks N] [--drop-size K] [--concurrency C]
+///
+/// With `--tasks N` it records N tasks (in drops of K) unless the database already has tasks,
+/// then runs the three stages until every task has ended, and prints one JSON line:
+/// {"tasks":N,"jobs":J,"seconds":S,"jobsPerSecond":R}. Started again on the same database
+/// after a kill, it recovers the previous run's leases and finishes the work.
+struct Options {
+    var database = ""
+    var tasks = 0
+    var dropSize = 100
+    var concurrency = 8
+}
+
+func parseOptions() -> Options {
+    var options = Options()
+    var arguments = CommandLine.arguments.dropFirst().makeIterator()
+    while let argument = arguments.next() {
+        let value = arguments.next() ?? ""
+        switch argument {
+        case "--db": options.database = value
+        case "--tasks": options.tasks = Int(value) ?? 0
+        case "--drop-size": options.dropSize = max(Int(value) ?? 100, 1)
+        case "--concurrency": options.concurrency = max(Int(value) ?? 8, 1)
+        default:
+            FileHandle.standardError.write(Data("queue-driver: unknown option \(argument)\n".utf8))
+            exit(64)
+        }
+    }
+    return options
+}
+
+let options = parseOptions()
+let store = try SQLiteTaskStore(
+    path: options.database, settings: QueueSettings(backoffBaseMillis: 10))
+try store.recoverAtStart()
+let reader = try Database(path: options.database)
+let existing = try reader.scalar("SELECT count(*) FROM tasks") ?? 0
+
+let start = Clock.monotonicNanos()
+if existing == 0 && options.tasks > 0 {
+    var remaining = options.tasks
+    var number = 0
+    while remaining > 0 {
+        let size = min(options.dropSize, remaining)
+        let tasks = (0..<size).map { index in
+            NewDrop.Task(source: "https://bench.invalid/\(number + index).jpg")
+        }
+        _ = try await store.record(
+            NewDrop(origin: "queue-driver", kind: "url_list", workPath: nil, tasks: tasks))
+        number += size
+        remaining -= size
+    }
+}
+let total = try reader.scalar("SELECT count(*) FROM tasks") ?? 0
+
+let owner = "driver-\(getpid())"
+let handled = Atomic<Int>(0)
+let pools = TaskStage.queued.map { stage in
+    StageWorkerPool(
+        stage: stage, concurrency: options.concurrency, store: store, owner: owner,
+        logger: .silent
+    ) { job in
+        handled.add(1, ordering: .relaxed)
+        return .succeeded(
+            StageResult(
+                payload: ["sha256": .string("00"), "stage": .string(job.stage.rawValue)],
+                sha256: "00", storePath: "/dev/null"))
+    }
+}
+let workers = Task {
+    await withDiscardingTaskGroup { group in
+        for pool in pools {
+            group.addTask { await pool.run() }
+        }
+    }
+}
+while true {
+    let ended = try reader.scalar(
+        "SELECT coalesce(sum(count), 0) FROM task_counts WHERE state IN ('completed', 'failed')")
+    if (ended ?? 0) >= total { break }
+    try await Task.sleep(for: .milliseconds(5))
+}
+workers.cancel()
+await workers.value
+let statistics = store.writerStatistics
+let seconds = Double(Clock.monotonicNanos() - start) / 1e9
+let jobs = handled.load(ordering: .relaxed)
+print(
+    "{\"tasks\":\(total),\"jobs\":\(jobs),\"seconds\":\(String(format: "%.3f", seconds)),"
+        + "\"jobsPerSecond\":\(Int(Double(jobs) / max(seconds, 1e-9))),"
+        + "\"transactions\":\(statistics.transactions),\"operations\":\(statistics.operations)}")
