@@ -29,8 +29,10 @@ let package = Package(
             dependencies: ["CSQLite", "CExif", "CMagic", "CVips", "CCurl", "CCrypto", "CSystem"]
         ),
         .executableTarget(name: "intake", dependencies: ["IntakeCore"]),
-        .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["intake", "IntakeCore"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["intake", "IntakeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
