@@ -6,6 +6,10 @@ public enum CommandRegistry {
             InitCommand.self,
             StatusCommand.self,
             DoctorCommand.self,
+            EventsCommand.self,
+            SubscribeCommand.self,
+            UnsubscribeCommand.self,
+            PluginsCommand.self,
         ]
     }
 
