@@ -21,7 +21,8 @@ struct EventCommandsEndToEndTests {
             "spool/subscribers/watcher/failed/000000000001.task.failed.e.json.error", "exit 1")
         let listed = try IntakeProcess.run(["plugins", "--json"] + home)
         #expect(listed.status == 0)
-        let reports = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8))
+        let reports =
+            try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8))
             as? [[String: Any]]
         #expect(reports?.first?["name"] as? String == "watcher")
         #expect(reports?.first?["kind"] as? String == "external")

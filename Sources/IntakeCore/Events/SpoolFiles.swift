@@ -8,22 +8,34 @@ import Foundation
 /// see it; `link(2)` publishes an existing inode atomically and fails with `EEXIST` rather than
 /// replacing; `rename(2)` within one file system is atomic. See link(2), rename(2), fsync(2).
 enum SpoolFiles {
-    /// Writes `data` into a new file at `path` (replacing nothing: the caller unlinks first),
-    /// syncs it and closes it.
-    static func writeSynced(_ data: Data, to path: String, mode: UInt32) throws(EventError) {
+    /// Writes `data` into a new file at `path` and returns its open descriptor, not yet synced:
+    /// the publisher writes a whole batch, then syncs every file, because on journaling file
+    /// systems the first `fsync` commits the others' data with it and the rest cost little.
+    static func writeUnsynced(_ data: Data, to path: String, mode: UInt32) throws(EventError)
+        -> Int32
+    {
         let descriptor = retrying {
             open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
         }
         guard descriptor >= 0 else { throw failure("open", path) }
-        defer { close(descriptor) }
         var offset = 0
         while offset < data.count {
             let written = data.withUnsafeBytes { buffer in
                 retrying { write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }
             }
-            guard written > 0 else { throw failure("write", path) }
+            guard written > 0 else {
+                let error = failure("write", path)
+                close(descriptor)
+                throw error
+            }
             offset += written
         }
+        return descriptor
+    }
+
+    /// Syncs and closes a descriptor from `writeUnsynced`.
+    static func syncAndClose(_ descriptor: Int32, path: String) throws(EventError) {
+        defer { close(descriptor) }
         guard retrying({ fsync(descriptor) }) == 0 else { throw failure("fsync", path) }
     }
 

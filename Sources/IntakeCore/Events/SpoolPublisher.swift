@@ -31,16 +31,33 @@ public struct SpoolPublisher: EventPublisher {
         // next batch on, which is "published after it exists".
         let subscribers = try spool.subscribers()
         var touched: Set<String> = [spool.tmp]
+        var written: [(event: OutboxEvent, name: String)] = []
+        var open: [(descriptor: Int32, path: String)] = []
+        defer { open.forEach { close($0.descriptor) } }
         for event in events {
-            let name = Spool.fileName(
-                seq: event.seq, eventType: event.eventType, eventID: event.eventID)
             guard Self.isSafeName(event.eventType), Self.isSafeName(event.eventID) else {
                 throw EventError.invalidEvent(
                     seq: event.seq, reason: "eventType or eventId is not usable in a file name")
             }
+            let name = Spool.fileName(
+                seq: event.seq, eventType: event.eventType, eventID: event.eventID)
             let temporary = spool.tmp + "/" + name
             try SpoolFiles.remove(temporary)
-            try write(Data(event.body.utf8), to: temporary)
+            let descriptor = try SpoolFiles.writeUnsynced(
+                Data(event.body.utf8), to: temporary, mode: spool.fileMode)
+            open.append((descriptor, temporary))
+            written.append((event, name))
+        }
+        // Every file is complete and on disk before the first link makes any of them visible.
+        while let file = open.popLast() {
+            if syncing {
+                try SpoolFiles.syncAndClose(file.descriptor, path: file.path)
+            } else {
+                close(file.descriptor)
+            }
+        }
+        for (event, name) in written {
+            let temporary = spool.tmp + "/" + name
             for subscriber in subscribers where subscriber.receives(event.eventType) {
                 try linkCreatingFolder(temporary, into: subscriber.new, name: name)
                 touched.insert(subscriber.new)
@@ -59,16 +76,6 @@ public struct SpoolPublisher: EventPublisher {
 
     public func maintain(now: Int64) throws {
         try spool.prune(retentionDays: retentionDays, now: now)
-    }
-
-    private func write(_ data: Data, to path: String) throws {
-        if syncing {
-            try SpoolFiles.writeSynced(data, to: path, mode: spool.fileMode)
-        } else {
-            guard FileManager.default.createFile(atPath: path, contents: data) else {
-                throw EventError.system(function: "open", path: path, errno: errno)
-            }
-        }
     }
 
     private func linkCreatingFolder(_ source: String, into folder: String, name: String) throws {

@@ -25,12 +25,15 @@ struct EventPatternTests {
     }
 
     @Test func patternsFileSkipsCommentsAndReportsTypos() {
-        let parsed = EventPattern.parseList("# mine\nimage.*\n\n  task.failed task.completed\nbad/one\n")
+        let parsed = EventPattern.parseList(
+            "# mine\nimage.*\n\n  task.failed task.completed\nbad/one\n")
         #expect(parsed.patterns.map(\.text) == ["image.*", "task.failed", "task.completed"])
         #expect(parsed.refused == ["bad/one"])
     }
 
-    @Test(arguments: ["../x", "..", ".hidden", "a/b", "", "x y", "tab\t", String(repeating: "a", count: 65)])
+    @Test(arguments: [
+        "../x", "..", ".hidden", "a/b", "", "x y", "tab\t", String(repeating: "a", count: 65),
+    ])
     func refusedNames(_ name: String) {
         #expect(throws: EventError.self) { try Subscriber.validate(name: name) }
     }
@@ -52,7 +55,8 @@ struct EventPatternTests {
         let envelope = try EventEnvelope(
             eventType: "task.completed", taskID: "t1", traceID: "abc", timestamp: 1_764_777_600_123,
             source: "intake/test", payload: ["sha256": "00"])
-        let object = try JSONSerialization.jsonObject(with: Data(envelope.json.utf8))
+        let object =
+            try JSONSerialization.jsonObject(with: Data(envelope.json.utf8))
             as? [String: Any]
         #expect(
             Set(object?.keys.map { $0 } ?? [])

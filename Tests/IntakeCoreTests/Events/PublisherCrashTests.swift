@@ -77,7 +77,9 @@ struct PublisherCrashTests {
     private static func startChild(home: String) throws -> Process {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        child.arguments = ["--testing-library", "swift-testing", "--filter", "publisherChildProcess"]
+        child.arguments = [
+            "--testing-library", "swift-testing", "--filter", "publisherChildProcess",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment[homeVariable] = home
         child.environment = environment

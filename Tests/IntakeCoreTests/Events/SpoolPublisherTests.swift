@@ -23,7 +23,8 @@ struct SpoolPublisherTests {
         ]
         var envelopes: [EventEnvelope] = []
         for index in 0..<40 {
-            envelopes.append(try fixture.append(types[index % types.count], payload: ["n": "\(index)"]))
+            envelopes.append(
+                try fixture.append(types[index % types.count], payload: ["n": "\(index)"]))
         }
         var settings = OutboxRelay.Settings()
         settings.batchSize = 7
@@ -149,8 +150,9 @@ struct SpoolPublisherTests {
         #expect(fixture.names(in: fixture.spool.dayFolder(millis: Clock.nowMillis())).count == 1)
         let kept = fixture.names(in: subscriber.new)
         #expect(kept.count == 2)
-        #expect(try fixture.object(at: subscriber.new + "/" + kept[0])["eventId"] as? String
-            == old.eventID)
+        #expect(
+            try fixture.object(at: subscriber.new + "/" + kept[0])["eventId"] as? String
+                == old.eventID)
     }
 
     @Test func subscribeUnsubscribeAndRetry() throws {
@@ -161,7 +163,8 @@ struct SpoolPublisherTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.home.spool + "/escape"))
         let subscriber = try fixture.spool.subscribe(name: "s", patterns: [.everything])
         try Data("{}".utf8).write(to: URL(fileURLWithPath: subscriber.failed + "/1.x.y.json"))
-        try Data("why".utf8).write(to: URL(fileURLWithPath: subscriber.failed + "/1.x.y.json.error"))
+        try Data("why".utf8).write(
+            to: URL(fileURLWithPath: subscriber.failed + "/1.x.y.json.error"))
         #expect(try fixture.spool.retryFailed(name: "s") == 1)
         #expect(fixture.names(in: subscriber.new) == ["1.x.y.json"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: subscriber.failed).isEmpty)
@@ -185,8 +188,9 @@ struct SpoolPublisherTests {
                 == ["image.downloaded", "task.completed"])
         query = Outbox.Query()
         query.traceID = first.traceID
-        #expect(try Outbox.events(in: fixture.database, matching: query).map(\.eventID)
-            == [first.eventID])
+        #expect(
+            try Outbox.events(in: fixture.database, matching: query).map(\.eventID)
+                == [first.eventID])
         query = Outbox.Query()
         query.limit = 2
         #expect(

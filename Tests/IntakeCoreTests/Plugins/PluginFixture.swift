@@ -16,7 +16,7 @@ final class PluginFixture {
 
     static var testSettings: PluginRunner.Settings {
         var settings = PluginRunner.Settings()
-        settings.timeout = .milliseconds(1000)
+        settings.timeout = .seconds(10)
         settings.killGrace = .milliseconds(300)
         settings.backoffBase = .milliseconds(50)
         settings.backoffMax = .milliseconds(200)

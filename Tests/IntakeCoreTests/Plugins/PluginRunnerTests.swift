@@ -42,13 +42,18 @@ struct PluginRunnerTests {
             #expect(call[9] == "1")
         }
         let subscriber = try #require(fixture.subscriber("recorder"))
-        #expect(eventually { fixture.names(subscriber.new).isEmpty && fixture.names(subscriber.cur).isEmpty })
+        #expect(
+            eventually {
+                fixture.names(subscriber.new).isEmpty && fixture.names(subscriber.cur).isEmpty
+            })
         let stats = PluginStats.load(subscriber)
         #expect(stats.runs == expected.count && stats.failures == 0)
     }
 
     @Test func misbehavingPluginsEndAsTheContractSaysAndDelayNobodyElse() throws {
-        let fixture = try PluginFixture()
+        var settings = PluginFixture.testSettings
+        settings.timeout = .milliseconds(1000)
+        let fixture = try PluginFixture(settings: settings)
         let folder = fixture.events.folder.path
         let scripts: [String: String] = [
             "exits-1": "exit 1",
@@ -56,7 +61,8 @@ struct PluginRunnerTests {
             "crashes": "kill -SEGV $$",
             "floods": "head -c 10000000 /dev/zero | tr '\\\\0' 'x'; echo; exit 0",
             "hangs": "echo $$ >> \(folder)/hangs.pids; sleep 1000",
-            "ignores-term": "echo $$ >> \(folder)/ignores.pids; trap '' TERM; while :; do sleep 0.05; done",
+            "ignores-term":
+                "echo $$ >> \(folder)/ignores.pids; trap '' TERM; while :; do sleep 0.05; done",
             "forks": "sleep 1000 & echo $! >> \(folder)/forks.pids; exec sleep 1000",
             "leaves-child": "sleep 1000 & echo $! >> \(folder)/leaves.pids; exit 0",
         ]
@@ -104,7 +110,8 @@ struct PluginRunnerTests {
                 fixture.names(subscriber.failed).filter { $0.hasSuffix(".json") }.count >= 1
             }
             #expect(done, "\(name) should give up on its first event")
-            let first = try #require(fixture.names(subscriber.failed).first { $0.hasSuffix(".json") })
+            let first = try #require(
+                fixture.names(subscriber.failed).first { $0.hasSuffix(".json") })
             let error = try String(
                 contentsOfFile: subscriber.failed + "/" + first + ".error", encoding: .utf8)
             #expect(error.contains(reason), "\(name): \(error)")
@@ -120,14 +127,21 @@ struct PluginRunnerTests {
 
         // The flood was handled, its output logged within bounds.
         let floods = try #require(fixture.subscriber("floods"))
-        #expect(eventually(20) { fixture.names(floods.new).isEmpty && fixture.names(floods.cur).isEmpty })
+        #expect(
+            eventually(20) {
+                fixture.names(floods.new).isEmpty && fixture.names(floods.cur).isEmpty
+            })
         #expect(fixture.log.contains("plugin output truncated"))
-        let logSize = (try? FileManager.default.attributesOfItem(atPath: fixture.logPath)[.size] as? Int) ?? 0
+        let logSize =
+            (try? FileManager.default.attributesOfItem(atPath: fixture.logPath)[.size] as? Int) ?? 0
         #expect(logSize < 2_000_000, "log is \(logSize) bytes")
 
         // A plugin that exits 0 and leaves a child: handled, and the child is gone.
         let leaves = try #require(fixture.subscriber("leaves-child"))
-        #expect(eventually(20) { fixture.names(leaves.new).isEmpty && fixture.names(leaves.cur).isEmpty })
+        #expect(
+            eventually(20) {
+                fixture.names(leaves.new).isEmpty && fixture.names(leaves.cur).isEmpty
+            })
         fixture.runner.stop()
         for file in ["hangs.pids", "ignores.pids", "forks.pids", "leaves.pids"] {
             let pids = fixture.lines(file).compactMap { Int32($0) }
@@ -142,7 +156,8 @@ struct PluginRunnerTests {
         let fixture = try PluginFixture()
         try fixture.start()
         let output = fixture.events.folder.file("versions.txt")
-        try fixture.install("changing", "#!/bin/bash\necho \"v1 $INTAKE_EVENT_TYPE\" >> \(output)\n")
+        try fixture.install(
+            "changing", "#!/bin/bash\necho \"v1 $INTAKE_EVENT_TYPE\" >> \(output)\n")
         #expect(eventually { fixture.runner.pluginNames == ["changing"] })
         try fixture.publish("task.completed")
         #expect(eventually { fixture.lines("versions.txt") == ["v1 task.completed"] })
@@ -153,17 +168,19 @@ struct PluginRunnerTests {
         #expect(eventually { fixture.subscriber("changing")?.patterns.map(\.text) == ["image.*"] })
         try fixture.publish("task.completed")
         try fixture.publish("image.analyzed")
-        #expect(eventually {
-            fixture.lines("versions.txt") == ["v1 task.completed", "v2 image.analyzed"]
-        })
+        #expect(
+            eventually {
+                fixture.lines("versions.txt") == ["v1 task.completed", "v2 image.analyzed"]
+            })
 
         try FileManager.default.removeItem(atPath: fixture.home.plugins + "/changing")
         #expect(eventually { fixture.runner.pluginNames.isEmpty })
         #expect(eventually { fixture.subscriber("changing") == nil })
         try fixture.publish("image.analyzed")
         fixture.relay.drainNow()
-        #expect(!FileManager.default.fileExists(
-            atPath: fixture.spool.subscribersFolder + "/changing/new"))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: fixture.spool.subscribersFolder + "/changing/new"))
         #expect(fixture.log.contains("plugin removed"))
     }
 
@@ -227,9 +244,10 @@ struct PluginRunnerTests {
         #expect(PluginStats.load(subscriber).lastError?.contains("exit status 1") == true)
         _ = FileManager.default.createFile(atPath: flag, contents: Data())
         #expect(try fixture.spool.retryFailed(name: "flaky") == 1)
-        #expect(eventually {
-            fixture.names(subscriber.new).isEmpty && fixture.names(subscriber.cur).isEmpty
-                && fixture.names(subscriber.failed).isEmpty
-        })
+        #expect(
+            eventually {
+                fixture.names(subscriber.new).isEmpty && fixture.names(subscriber.cur).isEmpty
+                    && fixture.names(subscriber.failed).isEmpty
+            })
     }
 }

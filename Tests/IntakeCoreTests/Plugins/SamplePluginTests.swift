@@ -34,10 +34,11 @@ struct SamplePluginTests {
         let failed = try publish(
             fixture, "task.failed", taskID: "t2", payload: #"{"source":"https://x/b.png"}"#)
         let log = fixture.home.root + "/finished.log"
-        #expect(eventually {
-            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
-                .count == 2
-        })
+        #expect(
+            eventually {
+                ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+                    .count == 2
+            })
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
             .map { $0.split(separator: "\t").map(String.init) }
         #expect(lines[0].count == 4 && lines[1].count == 4)
@@ -68,15 +69,16 @@ struct SamplePluginTests {
                 """)
         let path = fixture.home.root + "/image-index.jsonl"
         var entry: [String: Any] = [:]
-        #expect(eventually {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-                text.split(separator: "\n").count == 1,
-                let object = try? JSONSerialization.jsonObject(with: Data(text.utf8))
-                    as? [String: Any], object["phash"] != nil
-            else { return false }
-            entry = object
-            return true
-        })
+        #expect(
+            eventually {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                    text.split(separator: "\n").count == 1,
+                    let object = try? JSONSerialization.jsonObject(with: Data(text.utf8))
+                        as? [String: Any], object["phash"] != nil
+                else { return false }
+                entry = object
+                return true
+            })
         #expect(entry["sha256"] as? String == sha)
         #expect((entry["camera"] as? [String: String])?["model"] == "EOS 5D")
         #expect((entry["gps"] as? [String: Double])?["latitude"] == 43.46)
@@ -156,6 +158,7 @@ struct SamplePluginTests {
         #expect(eventually(15) { fixture.lines("external.out").count == 2 })
         #expect(fixture.lines("external.out") == ["task.completed t1", "task.failed t2"])
         let folder = try #require(fixture.subscriber("printer"))
-        #expect(fixture.names(folder.new).isEmpty && fixture.names(folder.cur).isEmpty)
+        #expect(
+            eventually { fixture.names(folder.new).isEmpty && fixture.names(folder.cur).isEmpty })
     }
 }
