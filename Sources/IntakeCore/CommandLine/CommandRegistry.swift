@@ -9,6 +9,10 @@ public enum CommandRegistry {
             ShowCommand.self,
             RetryCommand.self,
             DoctorCommand.self,
+            EventsCommand.self,
+            SubscribeCommand.self,
+            UnsubscribeCommand.self,
+            PluginsCommand.self,
         ]
     }
 
