@@ -151,10 +151,8 @@ public struct Coordinator {
             now: now)
         if let milestone = job.stage.milestoneEvent {
             try publish(
-                EventEnvelope(
-                    eventType: milestone, taskId: task.id, traceId: task.traceID,
-                    source: "intake/\(job.stage.rawValue)", payload: result.payload,
-                    timestamp: now))
+                milestone, task: task, source: "intake/\(job.stage.rawValue)",
+                payload: result.payload, now: now)
         }
         guard next.stage == .done else {
             try insertJob(task: task.id, stage: next.stage, priority: job.priority, now: now)
@@ -170,9 +168,8 @@ public struct Coordinator {
             payload["duplicateOf"] = .string(duplicate)
         }
         try publish(
-            EventEnvelope(
-                eventType: "task.completed", taskId: task.id, traceId: task.traceID,
-                source: "intake/coordinator", payload: .object(payload), timestamp: now))
+            "task.completed", task: task, source: "intake/coordinator",
+            payload: .object(payload), now: now)
         return true
     }
 
@@ -389,14 +386,12 @@ public struct Coordinator {
             task: task.id, from: (task.stage, task.state), to: next, detail: failure.code,
             now: now)
         try publish(
-            EventEnvelope(
-                eventType: "task.failed", taskId: task.id, traceId: task.traceID,
-                source: "intake/coordinator",
-                payload: [
-                    "source": .string(task.source), "stage": .string(task.stage.rawValue),
-                    "error": ["code": .string(failure.code), "message": .string(failure.message)],
-                    "attempts": .int(Int64(attempts)),
-                ], timestamp: now))
+            "task.failed", task: task, source: "intake/coordinator",
+            payload: [
+                "source": .string(task.source), "stage": .string(task.stage.rawValue),
+                "error": ["code": .string(failure.code), "message": .string(failure.message)],
+                "attempts": .int(Int64(attempts)),
+            ], now: now)
     }
 
     private func updateTask(
@@ -431,14 +426,13 @@ public struct Coordinator {
             [.text(task), .text(stage.rawValue), .integer(Int64(priority)), .integer(now)])
     }
 
-    /// Adds `event` to the outbox, in the caller's transaction.
-    func publish(_ event: EventEnvelope) throws {
-        try database.run(
-            "INSERT INTO outbox (event_id, event_type, task_id, trace_id, created_at, body) "
-                + "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            [
-                .text(event.eventId), .text(event.eventType), .optional(event.taskId),
-                .text(event.traceId), .integer(event.timestamp), .text(event.json()),
-            ])
+    /// Adds an event about `task` to the outbox, in the caller's transaction.
+    private func publish(
+        _ type: String, task: TaskRow, source: String, payload: JSONValue, now: Int64
+    ) throws {
+        let envelope = EventEnvelope(
+            eventID: Identifier.uuidV7(millis: now), eventType: type, taskID: task.id,
+            traceID: task.traceID, timestamp: now, source: source, payloadJSON: payload.text())
+        try Outbox.append(envelope, to: database)
     }
 }

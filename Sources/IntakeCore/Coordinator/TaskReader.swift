@@ -114,11 +114,11 @@ public struct TaskReader {
         ) { Transition(at: $0.int(0), stage: $0.text(1), state: $0.text(2), detail: $0.text(3)) }
     }
 
-    /// Every event of a task, in publication order.
-    public func events(of id: String) throws -> [EventEnvelope] {
+    /// Every event of a task, in publication order, as the JSON envelopes they are.
+    public func events(of id: String) throws -> [JSONValue] {
         try database.rows(
             "SELECT body FROM outbox WHERE task_id = ?1 ORDER BY seq", [.text(id)]
-        ) { row in try JSONValue.decode(EventEnvelope.self, from: row.text(0)) }
+        ) { row in try JSONValue.parse(row.text(0)) }
     }
 
     static let select = """

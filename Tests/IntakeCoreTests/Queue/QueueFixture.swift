@@ -50,11 +50,22 @@ final class QueueFixture {
             })
     }
 
+    /// An outbox event as the tests read it back.
+    struct Event: Decodable {
+        let eventId: String
+        let eventType: String
+        let taskId: String?
+        let traceId: String
+        let timestamp: Int64
+        let source: String
+        let payload: JSONValue
+    }
+
     /// The outbox's events for `task`, in order, parsed.
-    func events(of task: String) throws -> [EventEnvelope] {
+    func events(of task: String) throws -> [Event] {
         try database.rows("SELECT body FROM outbox WHERE task_id = ?1 ORDER BY seq", [.text(task)])
         { row in
-            try JSONDecoder().decode(EventEnvelope.self, from: Data(row.text(0).utf8))
+            try JSONDecoder().decode(Event.self, from: Data(row.text(0).utf8))
         }
     }
 

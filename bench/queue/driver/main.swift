@@ -5,8 +5,10 @@ import Synchronization
 /// queue-driver: runs intake's task queues and coordinator with stage workers that succeed at
 /// once, so the engine itself is measured (make bench) or killed mid-flight (the crash test).
 ///
-///     queue-driver --db PATH [--tasks N] [--drop-size K] [--concurrency C]
+///     queue-driver --db PATH [--tasks N] [--drop-size K] [--concurrency C] [--prefill F]
 ///
+/// `--prefill F` first adds F tasks that already finished, each with its three finished jobs,
+/// so the claim can be measured with a table full of history.
 /// With `--tasks N` it records N tasks (in drops of K) unless the database already has tasks,
 /// then runs the three stages until every task has ended, and prints one JSON line:
 /// {"tasks":N,"jobs":J,"seconds":S,"jobsPerSecond":R}. Started again on the same database
@@ -16,6 +18,7 @@ struct Options {
     var tasks = 0
     var dropSize = 100
     var concurrency = 8
+    var prefill = 0
 }
 
 func parseOptions() -> Options {
@@ -28,6 +31,7 @@ func parseOptions() -> Options {
         case "--tasks": options.tasks = Int(value) ?? 0
         case "--drop-size": options.dropSize = max(Int(value) ?? 100, 1)
         case "--concurrency": options.concurrency = max(Int(value) ?? 8, 1)
+        case "--prefill": options.prefill = max(Int(value) ?? 0, 0)
         default:
             FileHandle.standardError.write(Data("queue-driver: unknown option \(argument)\n".utf8))
             exit(64)
@@ -41,7 +45,37 @@ let store = try SQLiteTaskStore(
     path: options.database, settings: QueueSettings(backoffBaseMillis: 10))
 try store.recoverAtStart()
 let reader = try Database(path: options.database)
-let existing = try reader.scalar("SELECT count(*) FROM tasks") ?? 0
+var existing = try reader.scalar("SELECT count(*) FROM tasks") ?? 0
+
+/// Adds `count` finished tasks with their finished jobs, in one transaction.
+func prefill(_ count: Int, into database: Database) throws {
+    try database.transaction {
+        try database.run(
+            "INSERT INTO drops (trace_id, origin, kind, created_at) VALUES ('prefill', 'x', "
+                + "'url_list', 0)")
+        let drop = database.lastInsertRowID
+        for index in 0..<count {
+            let id = Identifier.uuidV7(millis: Int64(index))
+            try database.run(
+                "INSERT INTO tasks (id, drop_id, trace_id, source, stage, state, created_at, "
+                    + "updated_at, finished_at) VALUES (?1, ?2, 'prefill', 'x', 'done', "
+                    + "'completed', 0, 0, 0)", [.text(id), .integer(drop)])
+            for queue in ["download", "metadata", "analysis"] {
+                try database.run(
+                    "INSERT INTO jobs (task_id, queue, state, due_at, created_at, attempts) "
+                        + "VALUES (?1, ?2, 'done', 0, 0, 1)", [.text(id), .text(queue)])
+            }
+        }
+    }
+}
+
+if existing == 0 && options.prefill > 0 {
+    try prefill(options.prefill, into: reader)
+    existing = 0
+}
+let prefilled = try reader.scalar("SELECT count(*) FROM tasks WHERE trace_id = 'prefill'") ?? 0
+let recorded = try reader.scalar("SELECT count(*) FROM tasks") ?? 0
+existing = recorded - prefilled
 
 let start = Clock.monotonicNanos()
 if existing == 0 && options.tasks > 0 {
@@ -58,7 +92,7 @@ if existing == 0 && options.tasks > 0 {
         remaining -= size
     }
 }
-let total = try reader.scalar("SELECT count(*) FROM tasks") ?? 0
+let total = (try reader.scalar("SELECT count(*) FROM tasks") ?? 0)
 
 let owner = "driver-\(getpid())"
 let handled = Atomic<Int>(0)
@@ -83,7 +117,8 @@ let workers = Task {
 }
 while true {
     let ended = try reader.scalar(
-        "SELECT coalesce(sum(count), 0) FROM task_counts WHERE state IN ('completed', 'failed')")
+        "SELECT coalesce(sum(count), 0) FROM task_counts WHERE state IN ('completed', 'failed')"
+    )
     if (ended ?? 0) >= total { break }
     try await Task.sleep(for: .milliseconds(5))
 }

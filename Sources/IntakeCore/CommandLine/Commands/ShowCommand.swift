@@ -12,7 +12,7 @@ enum ShowCommand: IntakeCommand {
     struct Report: Encodable {
         let task: TaskSummary
         let timeline: [TaskReader.Transition]
-        let events: [EventEnvelope]
+        let events: [JSONValue]
     }
 
     static func run(_ invocation: Invocation) throws -> ExitStatus {
@@ -51,7 +51,9 @@ enum ShowCommand: IntakeCommand {
         output.line("")
         output.line("events")
         for event in report.events {
-            output.line("  \(Self.time(event.timestamp))  \(event.eventType)  \(event.eventId)")
+            let time = event["timestamp"]?.intValue.map(Self.time) ?? "?"
+            let type = event["eventType"]?.stringValue ?? "?"
+            output.line("  \(time)  \(type)  \(event["eventId"]?.stringValue ?? "?")")
         }
         return .success
     }
