@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 void intake_stdout_line_buffered(void) {
@@ -48,4 +49,10 @@ pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     return rc == 0 ? pid : -rc;
+}
+
+long long intake_statfs_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -errno;
+    return (long long)(unsigned long)info.f_type & 0xFFFFFFFFLL;
 }

@@ -14,4 +14,8 @@ pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],
 
 /// Creates a pipe whose ends are close-on-exec; returns 0 or -errno.
 int intake_pipe_cloexec(int fds[2]);
+
+/// The `f_type` magic number of the file system holding `path` (statfs(2), which Swift's Glibc
+/// module does not export), or -errno.
+long long intake_statfs_type(const char *path);
 #endif
