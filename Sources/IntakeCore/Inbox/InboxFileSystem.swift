@@ -35,11 +35,19 @@ public struct InboxFileSystem: Sendable, Equatable {
         guard magic >= 0 else {
             throw InboxError.system(function: "statfs", path: path, errno: Int32(-magic))
         }
-        if let name = unreliable[magic] {
-            return InboxFileSystem(name: name, magic: magic, inotifySeesChanges: false)
+        return InboxFileSystem(magic: magic)
+    }
+
+    /// The file system with `f_type` `magic`.
+    public init(magic: Int64) {
+        self.magic = magic
+        if let name = InboxFileSystem.unreliable[magic] {
+            self.name = name
+            inotifySeesChanges = false
+        } else {
+            name = InboxFileSystem.known[magic] ?? "0x" + String(magic, radix: 16)
+            inotifySeesChanges = true
         }
-        let name = known[magic] ?? "0x" + String(magic, radix: 16)
-        return InboxFileSystem(name: name, magic: magic, inotifySeesChanges: true)
     }
 
     /// A warning for `intake doctor` and the start-up log when inotify misses changes on the

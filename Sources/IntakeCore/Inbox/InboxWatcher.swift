@@ -151,7 +151,10 @@ final class InboxWatcher {
     }
 
     private func addWatch(_ folder: String) {
-        let wd = inotify_add_watch(descriptor, folder, InboxWatcher.mask)
+        // The inbox itself may be a symbolic link to a folder elsewhere; nothing below it is
+        // ever followed.
+        let mask = folder == root ? InboxWatcher.mask & ~UInt32(IN_DONT_FOLLOW) : InboxWatcher.mask
+        let wd = inotify_add_watch(descriptor, folder, mask)
         guard wd >= 0 else {
             let code = errno
             if code == ENOSPC {
