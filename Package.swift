@@ -29,6 +29,8 @@ let package = Package(
             dependencies: ["CSQLite", "CExif", "CMagic", "CVips", "CCurl", "CCrypto", "CSystem"]
         ),
         .executableTarget(name: "intake", dependencies: ["IntakeCore"]),
+        .executableTarget(
+            name: "intake-inbox-bench", dependencies: ["IntakeCore"], path: "bench/inbox/harness"),
         .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["intake", "IntakeCore"]),
     ],

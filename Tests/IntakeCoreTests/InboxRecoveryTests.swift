@@ -25,14 +25,16 @@ struct InboxRecoveryTests {
     }
 
     /// Inserts the `claiming` row the first step of a claim commits for the file at `path`.
-    func claimingRow(for path: String, method: DropMover.Method = .rename) throws -> DropLedger.Plan {
+    func claimingRow(for path: String, method: DropMover.Method = .rename) throws -> DropLedger.Plan
+    {
         var status = stat()
         try #require(lstat(path, &status) == 0)
         let traceID = Identifier.traceID()
         let plan = DropLedger.Plan(
             traceID: traceID, originPath: path,
             workPath: DropMover.workPath(
-                work: harness.home.work, traceID: traceID, name: (path as NSString).lastPathComponent),
+                work: harness.home.work, traceID: traceID,
+                name: (path as NSString).lastPathComponent),
             method: method, sourceIdentity: DropMover.identity(of: status))
         _ = try DropLedger.insertClaiming([plan], in: harness.database)
         return plan
@@ -99,7 +101,8 @@ struct InboxRecoveryTests {
         let plan = try claimingRow(for: path, method: .copy)
         writeFile(DropMover.temporaryPath(for: plan.workPath), Array(tinyPNG.prefix(10)))
         #expect(try claimer().recover() == 0)
-        #expect(!FileManager.default.fileExists(atPath: DropMover.temporaryPath(for: plan.workPath)))
+        #expect(
+            !FileManager.default.fileExists(atPath: DropMover.temporaryPath(for: plan.workPath)))
         #expect(try harness.drops().isEmpty)
         #expect(try scanOnce() == 1)
     }
@@ -168,7 +171,8 @@ struct InboxRecoveryTests {
     @Test func claimAcrossFileSystems() throws {
         // The inbox is a symbolic link to a folder on tmpfs, so claims copy into work/.
         let elsewhere = "/dev/shm/intake-inbox-test-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: elsewhere, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: elsewhere) }
         try FileManager.default.removeItem(atPath: harness.home.inbox)
         #expect(symlink(elsewhere, harness.home.inbox) == 0)
@@ -178,8 +182,12 @@ struct InboxRecoveryTests {
         #expect(harness.files(under: elsewhere).isEmpty)
         let image = try #require(try harness.drops().first { $0.kind == "image" })
         #expect(image.origin == "file://" + harness.path("far.jpg"))
-        #expect(FileManager.default.contentsEqual(atPath: try #require(image.workPath), andPath: corpusJPEG))
-        #expect(try harness.database.scalar("SELECT count(*) FROM drops WHERE claim_method = 'copy'") == 2)
+        #expect(
+            FileManager.default.contentsEqual(
+                atPath: try #require(image.workPath), andPath: corpusJPEG))
+        #expect(
+            try harness.database.scalar("SELECT count(*) FROM drops WHERE claim_method = 'copy'")
+                == 2)
     }
 }
 

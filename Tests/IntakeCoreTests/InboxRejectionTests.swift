@@ -73,16 +73,25 @@ struct InboxRejectionTests {
         try await run(settings, expected: expected.count) {
             #expect(symlink("/etc/hostname", harness.path("link.jpg")) == 0)
             #expect(mkfifo(harness.path("pipe.jpg"), 0o600) == 0)
-            let bind = "import socket; socket.socket(socket.AF_UNIX).bind('\(harness.path("socket.jpg"))')"
+            let bind =
+                "import socket; socket.socket(socket.AF_UNIX).bind('\(harness.path("socket.jpg"))')"
             try #require(try shell("python3 -c \"\(bind)\"") == 0)
-            if isRoot { #expect(mknod(harness.path("null.dev"), S_IFCHR | 0o600, dev_t(1 << 8 | 3)) == 0) }
-            writeFile(harness.path("binary.dat"), (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) })
+            if isRoot {
+                #expect(mknod(harness.path("null.dev"), S_IFCHR | 0o600, dev_t(1 << 8 | 3)) == 0)
+            }
+            writeFile(
+                harness.path("binary.dat"),
+                (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) })
             writeFile(harness.path("empty.txt"), [])
             writeFile(harness.path("comments.txt"), "# nothing yet\n\n")
             try #require(try shell("cp '\(corpusJPEG)' '\(harness.path("big.jpg"))'") == 0)
-            writeFile(harness.path("many.txt"), (1...5).map { "https://e.example/\($0)\n" }.joined())
-            writeFile(harness.path("long.txt"), "https://e.example/" + String(repeating: "a", count: 20_000))
-            writeFile(harness.path("latin1.txt"), Array("http://e.example/caf".utf8) + [0xE9, 0x0A])
+            writeFile(
+                harness.path("many.txt"), (1...5).map { "https://e.example/\($0)\n" }.joined())
+            writeFile(
+                harness.path("long.txt"),
+                "https://e.example/" + String(repeating: "a", count: 20_000))
+            writeFile(
+                harness.path("latin1.txt"), Array("http://e.example/caf".utf8) + [0xE9, 0x0A])
         }
         for (name, code) in expected {
             #expect(try rejection(of: name) == code, "\(name)")
@@ -122,10 +131,15 @@ struct InboxRejectionTests {
         }
         #expect(try rejection(of: "same.bin") == "unsupported_type")
         #expect(try rejection(of: "sub/same.bin") == "unsupported_type")
-        #expect(try String(contentsOfFile: harness.home.rejected + "/same.bin", encoding: .utf8) == "kept")
+        #expect(
+            try String(contentsOfFile: harness.home.rejected + "/same.bin", encoding: .utf8)
+                == "kept")
         #expect(
             harness.files(under: harness.home.rejected)
-                == ["same-1.bin", "same-1.bin.error.json", "same-2.bin", "same-2.bin.error.json", "same.bin"])
+                == [
+                    "same-1.bin", "same-1.bin.error.json", "same-2.bin", "same-2.bin.error.json",
+                    "same.bin",
+                ])
     }
 
     @Test func ignoredNamesStayInTheInbox() async throws {

@@ -41,10 +41,12 @@ struct InboxURLListTests {
             "blank and comment lines skipped", "\n# photos\n   \n\thttps://e.example/p\n#x\n",
             urls: ["https://e.example/p"]),
         Case(
-            "surrounding whitespace trimmed", "  https://e.example/a  \n\t\thttps://e.example/b\t\n",
+            "surrounding whitespace trimmed",
+            "  https://e.example/a  \n\t\thttps://e.example/b\t\n",
             urls: ["https://e.example/a", "https://e.example/b"]),
         Case(
-            "duplicates are one task", "https://e.example/a\nhttps://e.example/b\nhttps://e.example/a\n",
+            "duplicates are one task",
+            "https://e.example/a\nhttps://e.example/b\nhttps://e.example/a\n",
             urls: ["https://e.example/a", "https://e.example/b"]),
         Case(
             "upper-case scheme", "HTTPS://E.EXAMPLE/A\n", urls: ["HTTPS://E.EXAMPLE/A"]),
@@ -161,8 +163,10 @@ struct InboxIgnoreRulesTests {
 /// File systems where inotify misses changes.
 @Suite("Inbox file systems")
 struct InboxFileSystemTests {
-    @Test(arguments: [(0x6969, "nfs"), (0xFF53_4D42, "cifs"), (0x6573_5546, "fuse"),
-        (0x794C_7630, "overlay")])
+    @Test(arguments: [
+        (0x6969, "nfs"), (0xFF53_4D42, "cifs"), (0x6573_5546, "fuse"),
+        (0x794C_7630, "overlay"),
+    ])
     func unreliable(_ magic: Int64, _ name: String) {
         let system = InboxFileSystem(magic: magic)
         #expect(system.name == name)
@@ -199,8 +203,10 @@ struct InboxClassificationTests {
         }
     }
 
-    @Test(arguments: ["heic/IMG_5195.HEIC", "heic/samplefilehub.heif", "tiff/Tless0.tiff",
-        "jpg/Canon_40D.jpg"])
+    @Test(arguments: [
+        "heic/IMG_5195.HEIC", "heic/samplefilehub.heif", "tiff/Tless0.tiff",
+        "jpg/Canon_40D.jpg",
+    ])
     func imagesOfTheCorpus(_ relative: String) throws {
         let path = corpusFolder + "/exif-samples/" + relative
         try #require(FileManager.default.fileExists(atPath: path), "corpus file \(path)")

@@ -129,7 +129,8 @@ struct InboxWatchTests {
         }
         try #require(try shell("tar -C '\(staging)' -cf '\(harness.root)/drop.tar' a d") == 0)
         let drops = try await watch(expected: names.count) {
-            try #require(try shell("tar -C '\(harness.home.inbox)' -xf '\(harness.root)/drop.tar'") == 0)
+            try #require(
+                try shell("tar -C '\(harness.home.inbox)' -xf '\(harness.root)/drop.tar'") == 0)
         }
         #expect(Set(drops.map(\.origin)) == Set(names.map { "file://" + harness.path($0) }))
         #expect(harness.files(under: harness.home.inbox).isEmpty)
@@ -140,7 +141,8 @@ struct InboxWatchTests {
         let drops = try await watch(expected: 9) {
             let command =
                 "cd '\(harness.home.inbox)' && mkdir -p a/b/c && "
-                + "for d in a a/b a/b/c; do for i in 1 2 3; do echo https://e.example/$d/$i > $d/l$i.txt; done; done"
+                + "for d in a a/b a/b/c; do for i in 1 2 3; do "
+                + "echo https://e.example/$d/$i > $d/l$i.txt; done; done"
             try #require(try shell(command) == 0)
         }
         #expect(drops.allSatisfy { $0.kind == "url_list" })
@@ -157,7 +159,8 @@ struct InboxWatchTests {
         let drops = try await watch(expected: 4) {
             try #require(try shell("mv '\(staging)' '\(harness.path("album"))'") == 0)
         }
-        #expect(drops.contains { $0.origin == "file://" + harness.path("album/inner/deeper/4.png") })
+        #expect(
+            drops.contains { $0.origin == "file://" + harness.path("album/inner/deeper/4.png") })
         #expect(FileManager.default.fileExists(atPath: harness.path("album/inner/deeper")))
     }
 

@@ -86,8 +86,10 @@ final class DropClaimer {
                 forget(dropID)
                 continue
             }
-            drops.append(classified(dropID: dropID, traceID: plan.traceID,
-                originPath: plan.originPath, workPath: plan.workPath))
+            drops.append(
+                classified(
+                    dropID: dropID, traceID: plan.traceID,
+                    originPath: plan.originPath, workPath: plan.workPath))
         }
         return record(drops)
     }

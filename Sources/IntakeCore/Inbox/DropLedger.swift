@@ -77,7 +77,8 @@ public enum DropLedger {
 
     /// Deletes the row of a drop whose file never left the inbox.
     static func forget(_ dropID: Int64, in database: Database) throws {
-        try database.run("DELETE FROM drops WHERE id = ?1 AND state = 'claiming'", [.integer(dropID)])
+        try database.run(
+            "DELETE FROM drops WHERE id = ?1 AND state = 'claiming'", [.integer(dropID)])
     }
 
     /// Ends a `listed` or `rejecting` drop: `claimed` or `rejected`, with where its file is now.

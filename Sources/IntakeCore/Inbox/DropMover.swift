@@ -26,7 +26,9 @@ enum DropMover {
         let fileExtension = (name as NSString).pathExtension.lowercased()
         let plain =
             !fileExtension.isEmpty && fileExtension.count <= 8
-            && fileExtension.unicodeScalars.allSatisfy { $0.isASCII && $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+            && fileExtension.unicodeScalars.allSatisfy {
+                $0.isASCII && $0.properties.isAlphabetic || ("0"..."9").contains($0)
+            }
         return work + "/" + traceID + (plain ? "." + fileExtension : "")
     }
 

@@ -39,7 +39,8 @@ final class InboxEngine {
         while let due = queue.nextDue {
             let now = Clock.monotonicNanos()
             if due > now {
-                var ignored = timespec(tv_sec: Int((due - now) / 1_000_000_000),
+                var ignored = timespec(
+                    tv_sec: Int((due - now) / 1_000_000_000),
                     tv_nsec: Int((due - now) % 1_000_000_000))
                 nanosleep(&ignored, nil)
             }

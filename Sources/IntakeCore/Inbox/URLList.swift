@@ -65,8 +65,7 @@ public struct URLList: Sendable, Equatable {
 
     /// Why `text` (a trimmed line) is not an absolute `http` or `https` URL, or nil when it is.
     static func problem(with text: String) -> String? {
-        if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
-        {
+        if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 }) {
             return "contains whitespace or control characters"
         }
         guard let components = URLComponents(string: text), let scheme = components.scheme else {
@@ -75,7 +74,8 @@ public struct URLList: Sendable, Equatable {
         guard scheme.lowercased() == "http" || scheme.lowercased() == "https" else {
             return "is not an http or https URL"
         }
-        guard let host = components.host, !host.isEmpty, text.dropFirst(scheme.count).hasPrefix("://")
+        guard let host = components.host, !host.isEmpty,
+            text.dropFirst(scheme.count).hasPrefix("://")
         else {
             return "has no host"
         }
