@@ -101,6 +101,16 @@ struct InboxWatchTests {
         #expect(try harness.tasks().count == 20)
     }
 
+    @Test func hardLinkIntoTheInbox() async throws {
+        let outside = harness.root + "/linked.png"
+        writeFile(outside, tinyPNG)
+        let drops = try await watch(expected: 1) {
+            #expect(link(outside, harness.path("linked.png")) == 0)
+        }
+        #expect(drops.map(\.origin) == ["file://" + harness.path("linked.png")])
+        #expect(FileManager.default.fileExists(atPath: outside), "the other link is untouched")
+    }
+
     @Test func partialNameRenamedWhenDone() async throws {
         let partial = harness.path("x.jpg.part")
         let sink = try RecordingSink(databasePath: harness.home.database)

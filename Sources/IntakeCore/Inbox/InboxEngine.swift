@@ -101,10 +101,13 @@ final class InboxEngine {
             case .candidate(let path):
                 queue.note(path, restart: true)
             case .created(let path):
-                // A regular file waits for its close after writing; anything else is never
-                // written, so it is a candidate as soon as it exists.
+                // A new regular file waits for its close after writing. Anything else is never
+                // written, so it is a candidate as soon as it exists, and so is a second hard
+                // link to a file (`ln`), which raises no other event.
                 var status = stat()
-                if lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+                if lstat(path, &status) == 0,
+                    status.st_mode & S_IFMT != S_IFREG || status.st_nlink > 1
+                {
                     queue.note(path, restart: true)
                 }
             case .rescan(let reason):

@@ -190,6 +190,10 @@ final class InboxWatcher {
 
     /// Calls `body` with the name of every entry of `folder` and whether it is a folder (never
     /// following a symbolic link). A folder that cannot be read is skipped.
+    ///
+    /// Known limitation: names that are not valid UTF-8 cannot be taken, because paths are
+    /// Swift strings here and such a name does not survive the round trip; those files stay
+    /// in the inbox.
     static func forEachEntry(in folder: String, _ body: (String, Bool) -> Void) {
         guard let directory = opendir(folder) else { return }
         defer { closedir(directory) }
