@@ -25,7 +25,8 @@ public final class Inbox: Sendable {
     public var isReady: Bool { readyFlag.load(ordering: .acquiring) }
 
     /// Watches the inbox and hands claimed drops to `sink` until the calling task is
-    /// cancelled. The work runs on a thread of its own, because it blocks in `poll(2)`.
+    /// cancelled. The work runs on a thread of its own, because it blocks in `poll(2)`. One
+    /// `run` at a time per home.
     public func run(sink: some DropSink) async throws {
         let control = try InboxControl()
         let home = home
@@ -57,7 +58,9 @@ public final class Inbox: Sendable {
 
     /// Finishes drops an earlier run left halfway, then claims every file now in the inbox once
     /// it has settled, and returns how many drops were recorded. Blocks the calling thread for
-    /// at least the settle time when there are files.
+    /// at least the settle time when there are files. Like `run`, it must only be called by the
+    /// process holding the home's lock: finishing another process's claims while they are in
+    /// flight would undo them.
     @discardableResult
     public func scanOnce(sink: some DropSink) throws -> Int {
         let engine = try InboxEngine(home: home, settings: settings, sink: sink, logger: logger)

@@ -6,7 +6,7 @@ import Synchronization
 // a real SQLite database, and a sink that does what the coordinator does (marks the drop
 // claimed and inserts its task in one transaction) and notes when each drop was recorded.
 //
-// Usage: intake-inbox-bench latency SETTLE_MS COUNT | burst COUNT
+// Usage: intake-inbox-bench latency SETTLE_MS COUNT | burst COUNT | serve HOME SETTLE_MS
 
 /// Records drops like the coordinator and notes the monotonic time each was recorded.
 final class TimingSink: DropSink {
@@ -151,14 +151,29 @@ func burst(count: Int) async throws {
     }
 }
 
+/// Runs an inbox on an existing home until the process is killed: for crash tests by hand.
+func serve(root: String, settleMillis: Int) async throws {
+    let home = Home(root: root)
+    try home.createLayout(folderMode: 0o700)
+    try Schema.apply(to: try Database(path: home.database))
+    let sink = try TimingSink(path: home.database)
+    let inbox = Inbox(
+        home: home, settings: InboxSettings(settleMillis: settleMillis, rescanSeconds: 3600))
+    try await inbox.run(sink: sink)
+}
+
 let arguments = CommandLine.arguments
 switch arguments.count > 1 ? arguments[1] : "" {
 case "latency" where arguments.count == 4:
     try await latency(settleMillis: Int(arguments[2])!, count: Int(arguments[3])!)
 case "burst" where arguments.count == 3:
     try await burst(count: Int(arguments[2])!)
+case "serve" where arguments.count == 4:
+    try await serve(root: arguments[2], settleMillis: Int(arguments[3])!)
 default:
     FileHandle.standardError.write(
-        Data("usage: intake-inbox-bench latency SETTLE_MS COUNT | burst COUNT\n".utf8))
+        Data(
+            "usage: intake-inbox-bench latency SETTLE_MS COUNT | burst COUNT | serve HOME SETTLE_MS\n"
+                .utf8))
     exit(64)
 }
