@@ -31,8 +31,10 @@ let package = Package(
         .executableTarget(name: "intake", dependencies: ["IntakeCore"]),
         .executableTarget(
             name: "intake-inbox-bench", dependencies: ["IntakeCore"], path: "bench/inbox/harness"),
-        .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["intake", "IntakeCore"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["intake", "IntakeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

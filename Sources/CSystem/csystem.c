@@ -51,8 +51,11 @@ pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],
     return rc == 0 ? pid : -rc;
 }
 
-long long intake_statfs_type(const char *path) {
+int intake_statfs_type(const char *path, long long *type) {
     struct statfs info;
-    if (statfs(path, &info) != 0) return -errno;
-    return (long long)(unsigned long)info.f_type & 0xFFFFFFFFLL;
+    if (statfs(path, &info) != 0) {
+        return -errno;
+    }
+    *type = (long long)info.f_type;
+    return 0;
 }

@@ -160,33 +160,6 @@ struct InboxIgnoreRulesTests {
     }
 }
 
-/// File systems where inotify misses changes.
-@Suite("Inbox file systems")
-struct InboxFileSystemTests {
-    @Test(arguments: [
-        (0x6969, "nfs"), (0xFF53_4D42, "cifs"), (0x6573_5546, "fuse"),
-        (0x794C_7630, "overlay"),
-    ])
-    func unreliable(_ magic: Int64, _ name: String) {
-        let system = InboxFileSystem(magic: magic)
-        #expect(system.name == name)
-        #expect(!system.inotifySeesChanges)
-    }
-
-    @Test func tmpfsIsReliableAndHasNoWarning() throws {
-        let system = try InboxFileSystem.of(path: "/dev/shm")
-        #expect(system.name == "tmpfs")
-        #expect(system.inotifySeesChanges)
-        #expect(InboxFileSystem.warning(forInbox: "/dev/shm", rescanSeconds: 60) == nil)
-    }
-
-    @Test func aMissingFolderThrows() {
-        #expect(throws: InboxError.self) {
-            try InboxFileSystem.of(path: "/nonexistent/intake-inbox")
-        }
-    }
-}
-
 /// Content decides what a drop is.
 @Suite("Inbox classification")
 struct InboxClassificationTests {

@@ -14,8 +14,6 @@ pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],
 
 /// Creates a pipe whose ends are close-on-exec; returns 0 or -errno.
 int intake_pipe_cloexec(int fds[2]);
-
-/// The `f_type` magic number of the file system holding `path` (statfs(2), which Swift's Glibc
-/// module does not export), or -errno.
-long long intake_statfs_type(const char *path);
+/// Stores statfs(2)'s f_type of `path` in `type`; returns 0 or -errno.
+int intake_statfs_type(const char *path, long long *type);
 #endif

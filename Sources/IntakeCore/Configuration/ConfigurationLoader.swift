@@ -39,7 +39,8 @@ public enum ConfigurationLoader {
         for entry in try TOMLReader.parse(text, file: file) {
             let fullKey = entry.table.isEmpty ? entry.key : "\(entry.table).\(entry.key)"
             guard knownTables.contains(entry.table) else {
-                let reason = entry.table.isEmpty
+                let reason =
+                    entry.table.isEmpty
                     ? "unknown key (every key belongs in a table such as [inbox])"
                     : "unknown table [\(entry.table)]"
                 throw ConfigurationError(file: file, line: entry.line, key: fullKey, reason: reason)
@@ -74,7 +75,8 @@ public enum ConfigurationLoader {
         int("download", "per_host", 1...64, \.download.perHost),
         int("download", "connect_timeout_s", 1...600, \.download.connectTimeoutSeconds),
         int("download", "timeout_s", 1...86_400, \.download.timeoutSeconds),
-        int("download", "low_speed_bytes_per_s", 0...1_000_000_000,
+        int(
+            "download", "low_speed_bytes_per_s", 0...1_000_000_000,
             \.download.lowSpeedBytesPerSecond),
         int("download", "low_speed_s", 1...3_600, \.download.lowSpeedSeconds),
         int64("download", "max_bytes", 1...(1 << 40), \.download.maxBytes),

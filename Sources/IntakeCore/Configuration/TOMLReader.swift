@@ -63,8 +63,8 @@ public struct TOMLReader {
             guard peek() == "=" else { throw failure("expected '=' after \(key)") }
             advance()
             skipSpaces()
-            let value = try self.value(key: key)
             let fullKey = table.isEmpty ? key : "\(table).\(key)"
+            let value = try self.value(key: fullKey)
             guard seenKeys.insert(fullKey).inserted else {
                 throw failure("\(fullKey) is set twice", key: fullKey)
             }
@@ -147,7 +147,8 @@ public struct TOMLReader {
         if text == "true" { return .boolean(true) }
         if text == "false" { return .boolean(false) }
         let digits = text.replacingOccurrences(of: "_", with: "")
-        let validUnderscores = !text.hasPrefix("_") && !text.hasSuffix("_")
+        let validUnderscores =
+            !text.hasPrefix("_") && !text.hasSuffix("_")
             && !text.contains("__")
         if validUnderscores, let number = Int64(digits) {
             return .integer(number)
@@ -158,18 +159,17 @@ public struct TOMLReader {
             return .float(number)
         }
         if text.isEmpty { throw failure("missing value", key: key) }
-        throw failure("'\(text)' is not a string, number or boolean (strings need quotes)", key: key)
+        throw failure(
+            "'\(text)' is not a string, number or boolean (strings need quotes)", key: key)
     }
 
     private mutating func basicString() throws(ConfigurationError) -> String {
         var text = ""
-        while let scalar = peek() {
+        while let scalar = peek(), scalar != "\n" {
             advance()
             switch scalar {
             case "\"":
                 return text
-            case "\n":
-                throw failure("unterminated string")
             case "\\":
                 text.unicodeScalars.append(try escape())
             default:
@@ -211,10 +211,9 @@ public struct TOMLReader {
 
     private mutating func literalString() throws(ConfigurationError) -> String {
         var text = ""
-        while let scalar = peek() {
+        while let scalar = peek(), scalar != "\n" {
             advance()
             if scalar == "'" { return text }
-            if scalar == "\n" { break }
             text.unicodeScalars.append(scalar)
         }
         throw failure("unterminated string")

@@ -47,8 +47,10 @@ public enum Schema {
                 try database.execute(migration.sql)
                 try database.run(
                     "INSERT INTO schema_migrations (version, summary, applied_at) VALUES (?1, ?2, ?3)",
-                    [.integer(Int64(migration.version)), .text(migration.summary),
-                     .integer(Clock.nowMillis())])
+                    [
+                        .integer(Int64(migration.version)), .text(migration.summary),
+                        .integer(Clock.nowMillis()),
+                    ])
             }
         }
         return try version(of: database)

@@ -6,7 +6,8 @@ public struct Home: Sendable, Equatable {
     public let root: String
 
     public init(root: String) {
-        let absolute = root.hasPrefix("/")
+        let absolute =
+            root.hasPrefix("/")
             ? root : FileManager.default.currentDirectoryPath + "/" + root
         self.root = URL(fileURLWithPath: absolute).standardizedFileURL.path
     }

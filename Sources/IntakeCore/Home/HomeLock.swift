@@ -32,8 +32,15 @@ public final class HomeLock: Sendable {
         close(descriptor)
     }
 
-    /// The pid of the process holding the lock at `path`, or nil when nobody holds it.
-    public static func holder(path: String) -> Int32? {
+    /// Records in the lock file that the daemon finished starting (`intake status` shows it).
+    public func markReady() {
+        let text = "\(getpid()) ready\n"
+        ftruncate(descriptor, 0)
+        _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
+    /// Who holds the lock at `path`: nil when nobody does.
+    public static func holder(path: String) -> Holder? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -41,14 +48,27 @@ public final class HomeLock: Sendable {
             flock(descriptor, LOCK_UN)
             return nil
         }
-        return readPid(descriptor) ?? 0
+        let words = readWords(descriptor)
+        return Holder(pid: words.first.flatMap { Int32($0) }, ready: words.contains("ready"))
+    }
+
+    /// The process holding a home's lock, as its lock file describes it.
+    public struct Holder: Sendable, Equatable {
+        /// The holder's pid; nil only while it is still writing the file.
+        public let pid: Int32?
+        /// True once the daemon has finished starting.
+        public let ready: Bool
     }
 
     private static func readPid(_ descriptor: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 32)
+        readWords(descriptor).first.flatMap { Int32($0) }
+    }
+
+    private static func readWords(_ descriptor: Int32) -> [String] {
+        var buffer = [UInt8](repeating: 0, count: 64)
         let count = pread(descriptor, &buffer, buffer.count, 0)
-        guard count > 0 else { return nil }
-        let text = String(decoding: buffer[0..<count], as: UTF8.self)
-        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard count > 0 else { return [] }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
+            .split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
     }
 }

@@ -52,11 +52,6 @@ final class InboxEngine {
     func run(control: InboxControl, ready: () -> Void) throws {
         let watcher = try InboxWatcher(
             root: home.inbox, rules: rules, recursive: settings.recursive, logger: logger)
-        if let warning = InboxFileSystem.warning(
-            forInbox: home.inbox, rescanSeconds: settings.rescanSeconds)
-        {
-            logger.warning("inbox file system misses inotify events", ("detail", warning))
-        }
         claimer.recover()
         // The watches exist before the scan, so a file landing during the scan is seen by one
         // or the other (or both: a candidate is noted once).

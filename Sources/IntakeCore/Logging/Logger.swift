@@ -93,9 +93,11 @@ public struct Logger: Sendable {
 
     /// Quotes a value holding spaces, quotes or control characters, so lines stay parseable.
     static func quotedIfNeeded(_ value: String) -> String {
-        let plain = !value.isEmpty && value.unicodeScalars.allSatisfy {
-            $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0.value != 0x7F
-        }
+        let plain =
+            !value.isEmpty
+            && value.unicodeScalars.allSatisfy {
+                $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0.value != 0x7F
+            }
         if plain { return value }
         var quoted = "\""
         for scalar in value.unicodeScalars {
