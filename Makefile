@@ -8,7 +8,7 @@ BENCH_VENV := $(CURDIR)/bench/.venv
 # Build: the C libraries. Tests: nginx, inotify-tools, ImageMagick, util-linux. Benchmarks:
 # exiftool, aria2, hyperfine, Python venv.
 DEB_PACKAGES := pkg-config libsqlite3-dev libexif-dev libmagic-dev libvips-dev \
-	libcurl4-openssl-dev libssl-dev nginx-light inotify-tools imagemagick curl \
+	libcurl4-openssl-dev libssl-dev libvips-tools nginx-light inotify-tools imagemagick curl \
 	libimage-exiftool-perl aria2 hyperfine python3-venv python3-pip sqlite3 jq
 
 .PHONY: all deps build release run test lint format bench clean

@@ -31,6 +31,8 @@ let package = Package(
         .executableTarget(name: "intake", dependencies: ["IntakeCore"]),
         .executableTarget(
             name: "queue-driver", dependencies: ["IntakeCore"], path: "bench/queue/driver"),
+        .executableTarget(
+            name: "intake-inbox-bench", dependencies: ["IntakeCore"], path: "bench/inbox/harness"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"]),
         .testTarget(

@@ -8,7 +8,8 @@ public enum Schema {
     public static let migrations: [Migration] = [
         Migration(
             version: 1, summary: "drops, tasks, jobs, transitions, counters and the outbox",
-            sql: v1)
+            sql: v1),
+        Migration(version: 2, summary: "claim state of drops", sql: v2),
     ]
 
     /// The schema version this binary writes.
@@ -153,5 +154,20 @@ public enum Schema {
         );
         CREATE INDEX outbox_unpublished ON outbox(seq) WHERE published_at IS NULL;
         CREATE INDEX outbox_task ON outbox(task_id, seq);
+        """
+
+    /// Version 2: the inbox's claim of a drop survives a crash at any moment. `state` is
+    /// `claiming` from before the file leaves the inbox until its tasks exist, `listed` while a
+    /// URL list file still waits to be removed from `work/`, `rejecting` while a rejected file
+    /// still waits to be moved to `rejected/`, then `claimed` or `rejected`. `claim_method`
+    /// (`rename` or `copy`) and `source_identity` (device, inode, size and mtime of the dropped
+    /// file) let recovery finish a copy across file systems without touching a different file
+    /// dropped later under the same name.
+    static let v2 = """
+        ALTER TABLE drops ADD COLUMN state TEXT NOT NULL DEFAULT 'claimed';
+        ALTER TABLE drops ADD COLUMN claim_method TEXT;
+        ALTER TABLE drops ADD COLUMN source_identity TEXT;
+        CREATE INDEX drops_unsettled ON drops(state)
+            WHERE state IN ('claiming', 'listed', 'rejecting');
         """
 }
