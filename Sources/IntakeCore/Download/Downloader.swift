@@ -83,22 +83,22 @@ public final class Downloader: Sendable {
         let store = self.store
         return await withCheckedContinuation { continuation in
             syncQueue.async {
-                defer { partial.discard() }
+                let outcome: DownloadOutcome
                 do throws(StoreError) {
                     defer { close(body.descriptor) }
                     try FileIO.fsync(body.descriptor, path: body.path)
                     let original = try store.commit(
                         temporaryFile: body.path, sha256: body.sha256, bytes: body.bytes,
                         mimeType: body.mimeType)
-                    continuation.resume(
-                        returning: .stored(
-                            DownloadedOriginal(
-                                original: original, finalURL: body.finalURL,
-                                httpStatus: body.httpStatus,
-                                resumedFromBytes: body.resumedFromBytes)))
+                    outcome = .stored(
+                        DownloadedOriginal(
+                            original: original, finalURL: body.finalURL,
+                            httpStatus: body.httpStatus, resumedFromBytes: body.resumedFromBytes))
                 } catch {
-                    continuation.resume(returning: .failed(.store(url, error)))
+                    outcome = .failed(.store(url, error))
                 }
+                partial.discard()
+                continuation.resume(returning: outcome)
             }
         }
     }
