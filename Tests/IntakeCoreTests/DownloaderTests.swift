@@ -51,7 +51,8 @@ import Testing
         #expect(original.bytes == Int64(expected.count))
         #expect(try Data(contentsOf: URL(fileURLWithPath: original.storePath)) == expected)
         #expect(original.sha256 == (try sha256sum(fixture.served + "/Canon_40D.jpg")))
-        let prefix = "\(fixture.store.originals)/\(original.sha256.prefix(2))/"
+        let prefix =
+            "\(fixture.store.originals)/\(original.sha256.prefix(2))/"
             + "\(original.sha256.dropFirst(2).prefix(2))/"
         #expect(original.storePath == prefix + original.sha256 + ".jpg")
         #expect(original.mimeType == "image/jpeg")
@@ -258,7 +259,9 @@ import Testing
         #expect(second.resumedFromBytes == Int64(expected.count / 2))
         let storedBytes = try Data(contentsOf: URL(fileURLWithPath: second.original.storePath))
         #expect(storedBytes == expected)
-        #expect(second.original.sha256 == (try sha256sum(fixture.served + "/Reconyx_HC500_Hyperfire.jpg")))
+        #expect(
+            second.original.sha256
+                == (try sha256sum(fixture.served + "/Reconyx_HC500_Hyperfire.jpg")))
         let headers = try server.rangeHeaders(key: "resume")
         #expect(headers.count == 2)
         #expect(headers.last?["range"] == "bytes=\(expected.count / 2)-")

@@ -59,7 +59,8 @@ final class CurlEasy {
         }
         curl_slist_free_all(headerList)
         headerList = list
-        try check(intake_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list), CURLOPT_HTTPHEADER)
+        try check(
+            intake_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list), CURLOPT_HTTPHEADER)
     }
 
     func info(_ item: CURLINFO) -> Int {

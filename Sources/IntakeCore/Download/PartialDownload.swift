@@ -15,9 +15,11 @@ struct PartialDownload: Sendable {
     /// The partial download of task `taskID` under `folder`. An id with characters unsafe in
     /// a file name is replaced by its hash.
     init(folder: String, taskID: String) {
-        let safe = !taskID.isEmpty && taskID.count <= 100 && !taskID.hasPrefix(".")
+        let safe =
+            !taskID.isEmpty && taskID.count <= 100 && !taskID.hasPrefix(".")
             && taskID.unicodeScalars.allSatisfy {
-                ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || "-_.".unicodeScalars.contains($0)
+                ($0.isASCII && CharacterSet.alphanumerics.contains($0))
+                    || "-_.".unicodeScalars.contains($0)
             }
         let key: String
         if safe {

@@ -25,9 +25,8 @@ public final class Store: Sendable {
     ]
 
     /// A store under `home`, creating files with `fileMode` and folders with `folderMode`.
-    public init(home: Home, fileMode: UInt32 = 0o600, folderMode: UInt32 = 0o700) throws(
-        StoreError
-    ) {
+    public init(home: Home, fileMode: UInt32 = 0o600, folderMode: UInt32 = 0o700) throws(StoreError)
+    {
         self.root = home.store
         self.fileMode = fileMode
         self.folderMode = folderMode
