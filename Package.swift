@@ -29,6 +29,8 @@ let package = Package(
             dependencies: ["CSQLite", "CExif", "CMagic", "CVips", "CCurl", "CCrypto", "CSystem"]
         ),
         .executableTarget(name: "intake", dependencies: ["IntakeCore"]),
+        // Times the download stage for bench/download/run; not installed, not documented.
+        .executableTarget(name: "intake-bench-download", dependencies: ["IntakeCore"]),
         .testTarget(
             name: "IntakeCoreTests", dependencies: ["IntakeCore"],
             exclude: ["Servers/fault_server.py"]),

@@ -86,7 +86,7 @@ public final class Downloader: Sendable {
                 let outcome: DownloadOutcome
                 do throws(StoreError) {
                     defer { close(body.descriptor) }
-                    try FileIO.fsync(body.descriptor, path: body.path)
+                    if store.syncs { try FileIO.fsync(body.descriptor, path: body.path) }
                     let original = try store.commit(
                         temporaryFile: body.path, sha256: body.sha256, bytes: body.bytes,
                         mimeType: body.mimeType)
@@ -94,10 +94,11 @@ public final class Downloader: Sendable {
                         DownloadedOriginal(
                             original: original, finalURL: body.finalURL,
                             httpStatus: body.httpStatus, resumedFromBytes: body.resumedFromBytes))
+                    if body.hasValidator { FileIO.remove(partial.validator) }
                 } catch {
                     outcome = .failed(.store(url, error))
+                    partial.discard()
                 }
-                partial.discard()
                 continuation.resume(returning: outcome)
             }
         }

@@ -36,9 +36,9 @@ struct PartialDownload: Sendable {
     /// What an earlier attempt of the same URL left: the bytes to keep and the `If-Range`
     /// value. Anything unusable is removed and nil returned.
     func resumable(url: String) -> (bytes: Int64, ifRange: String)? {
-        guard let size = FileIO.regularFileSize(body), size > 0,
-            let text = try? String(contentsOfFile: validator, encoding: .utf8)
-        else {
+        // A validator without a body is left alone: the next one written replaces it.
+        guard let size = FileIO.regularFileSize(body) else { return nil }
+        guard size > 0, let text = try? String(contentsOfFile: validator, encoding: .utf8) else {
             discard()
             return nil
         }
@@ -72,9 +72,6 @@ struct PartialDownload: Sendable {
     func keep(url: String, ifRange: String, bytes: Int64) {
         write("\(url)\n\(ifRange)\n\(bytes)\n")
     }
-
-    /// True when a validator was recorded for the body.
-    var hasValidator: Bool { FileIO.regularFileSize(validator) != nil }
 
     /// Removes the body and its validator.
     func discard() {

@@ -22,6 +22,8 @@ final class Transfer {
     /// The `If-Range` value sent, or recorded for the next attempt.
     private var ifRange: String?
     private var resumedFrom: Int64 = 0
+    /// True when a validator file may exist beside the body and must go when it is stored.
+    private var validatorWritten = false
     private var prefix: [UInt8] = []
     private var mimeType: String?
     /// True while the current response is a 2xx whose body belongs in the partial file.
@@ -55,6 +57,10 @@ final class Transfer {
     deinit {
         if descriptor >= 0 { close(descriptor) }
     }
+
+    /// Bodies at least this large (or of unknown length) record their validator as soon as
+    /// their headers arrive, so that even a killed process leaves a resumable body.
+    static let crashResumeBytes: Int64 = 1 << 20
 
     private var url: String { request.url }
     private var maxBytes: Int64 { settings.download.maxBytes }
@@ -116,6 +122,7 @@ final class Transfer {
         }
         rangeStart = written
         ifRange = partial.ifRange
+        validatorWritten = true
         try easy.set(CURLOPT_RANGE, "\(written)-")
         try easy.setHeaders(["If-Range: \(partial.ifRange)"])
     }
@@ -229,9 +236,13 @@ final class Transfer {
             }
             resumedFrom = 0
             ifRange = Transfer.validator(etag: response.etag, lastModified: response.lastModified)
-            if let ifRange {
+            // The validator is written now only for bodies worth resuming after a crash of the
+            // whole process; any other cut-off body records it when the attempt fails.
+            let large = (response.contentLength ?? Int64.max) >= Transfer.crashResumeBytes
+            if let ifRange, large {
                 request.partial.begin(url: url, ifRange: ifRange)
-            } else {
+                validatorWritten = true
+            } else if rangeStart > 0 {
                 FileIO.remove(request.partial.validator)
             }
         }
@@ -338,11 +349,11 @@ final class Transfer {
                 descriptor: descriptor, path: request.partial.body, sha256: hasher.finish(),
                 bytes: written, mimeType: mimeType!,
                 finalURL: easy.info(string: CURLINFO_EFFECTIVE_URL) ?? url, httpStatus: status,
-                resumedFromBytes: resumedFrom))
+                resumedFromBytes: resumedFrom, hasValidator: validatorWritten))
     }
 
     private func keepOrDiscard(transient: Bool) {
-        let keep = transient && written > 0 && ifRange != nil && request.partial.hasValidator
+        let keep = transient && written > 0 && ifRange != nil
         if keep, descriptor >= 0, fsync(descriptor) == 0 {
             request.partial.keep(url: url, ifRange: ifRange!, bytes: written)
         } else {

@@ -26,4 +26,6 @@ struct CompletedBody: Sendable {
     let finalURL: String
     let httpStatus: Int
     let resumedFromBytes: Int64
+    /// True when a validator file beside the body has to be removed once it is stored.
+    let hasValidator: Bool
 }

@@ -1,8 +1,10 @@
+import CSystem
 import Foundation
+import Synchronization
 
 /// The content-addressed store of originals: every original lives at
 /// `store/originals/aa/bb/<sha256>.<ext>`, named by its SHA-256 and by the extension of the
-/// type libmagic found in it. Files reach that name by an atomic link from the same file
+/// type libmagic found in it. Files reach that name by an atomic rename on the same file
 /// system, after their bytes are synced, so a name in the store always holds complete content.
 ///
 /// `store/tmp/` holds files still being written (downloads, copies across file systems); the
@@ -14,7 +16,11 @@ public final class Store: Sendable {
     public let fileMode: UInt32
     /// Mode of the folders the store creates.
     public let folderMode: UInt32
+    /// False only in the download benchmark, to time transfers beside tools that never sync;
+    /// intake itself always syncs before the database says an original is stored.
+    public let syncs: Bool
     private let magic: Magic
+    private let knownFolders = Mutex(Set<String>())
 
     /// The image types intake takes and the extension each is stored under.
     public static let imageExtensions: [String: String] = [
@@ -25,11 +31,13 @@ public final class Store: Sendable {
     ]
 
     /// A store under `home`, creating files with `fileMode` and folders with `folderMode`.
-    public init(home: Home, fileMode: UInt32 = 0o600, folderMode: UInt32 = 0o700) throws(StoreError)
-    {
+    public init(
+        home: Home, fileMode: UInt32 = 0o600, folderMode: UInt32 = 0o700, syncs: Bool = true
+    ) throws(StoreError) {
         self.root = home.store
         self.fileMode = fileMode
         self.folderMode = folderMode
+        self.syncs = syncs
         do {
             self.magic = try Magic()
         } catch {
@@ -60,7 +68,7 @@ public final class Store: Sendable {
     /// Moves the local file at `path` (a claimed drop) into the store.
     ///
     /// The file is hashed while read and synced; then, on the same file system, it is linked
-    /// to its content address and its old name removed, so its bytes are never copied. Across
+    /// renamed to its content address, so its bytes are never copied. Across
     /// file systems it is copied into `store/tmp` (hashed in the same pass), synced, linked,
     /// and the source removed. Content already in the store is reported with
     /// `wasAlreadyStored` and the source removed. Content that is not an image throws
@@ -83,10 +91,8 @@ public final class Store: Sendable {
         if status.st_dev == storeStatus.st_dev {
             let digest = try hashAndClassify(source, path: path, copyingTo: nil)
             _ = fchmod(source, mode_t(fileMode))
-            try FileIO.fsync(source, path: path)
-            let stored = try link(path, digest: digest, from: path)
-            FileIO.remove(path)
-            return stored
+            if syncs { try FileIO.fsync(source, path: path) }
+            return try place(path, digest: digest, from: path)
         }
 
         let copy = temporary + "/local-" + Identifier.uuidV7() + ".part"
@@ -94,9 +100,8 @@ public final class Store: Sendable {
         do {
             defer { close(target) }
             let digest = try hashAndClassify(source, path: path, copyingTo: (target, copy))
-            try FileIO.fsync(target, path: copy)
-            let stored = try link(copy, digest: digest, from: path)
-            FileIO.remove(copy)
+            if syncs { try FileIO.fsync(target, path: copy) }
+            let stored = try place(copy, digest: digest, from: path)
             FileIO.remove(path)
             return stored
         } catch {
@@ -111,8 +116,7 @@ public final class Store: Sendable {
         throws(StoreError) -> StoredOriginal
     {
         let digest = Digest(sha256: sha256, bytes: bytes, mimeType: mimeType)
-        defer { FileIO.remove(path) }
-        return try link(path, digest: digest, from: path)
+        return try place(path, digest: digest, from: path)
     }
 
     /// True when `mimeType` is one of the image types intake takes.
@@ -167,40 +171,56 @@ public final class Store: Sendable {
         return mimeType
     }
 
-    /// Links the synced file at `path` to its content address. `link(2)` fails with `EEXIST`
-    /// instead of replacing, so of two writers of the same content exactly one stores it and
-    /// the other learns it was already there. `origin` names the file in errors.
-    private func link(_ path: String, digest: Digest, from origin: String) throws(StoreError)
+    /// Moves the synced file at `path` to its content address. The rename refuses to replace
+    /// (`RENAME_NOREPLACE`), so of two writers of the same content exactly one stores it and
+    /// the other learns it was already there; its file is then removed. `origin` names the
+    /// file in errors.
+    private func place(_ path: String, digest: Digest, from origin: String) throws(StoreError)
         -> StoredOriginal
     {
         let ext = Store.imageExtensions[digest.mimeType] ?? "bin"
         let destination = originalPath(sha256: digest.sha256, ext: ext)
         let second = String(destination[..<destination.lastIndex(of: "/")!])
-        let first = String(second[..<second.lastIndex(of: "/")!])
-        if try FileIO.makeFolder(first, mode: folderMode) { try FileIO.syncFolder(originals) }
-        if try FileIO.makeFolder(second, mode: folderMode) { try FileIO.syncFolder(first) }
+        try makeParents(second)
 
         var existed = false
-        if Glibc.link(path, destination) != 0 {
-            let number = errno
-            switch number {
-            case EEXIST:
-                existed = true
-            case EPERM, EOPNOTSUPP, EMLINK:
-                // Some file systems have no hard links: a plain rename, after checking the
-                // name is free, loses only the race between two writers of equal content.
-                if access(destination, F_OK) == 0 {
-                    existed = true
-                } else if rename(path, destination) != 0 {
-                    throw StoreError.system(function: "rename", path: origin, errno: errno)
+        let result = intake_rename_noreplace(path, destination)
+        switch -result {
+        case 0:
+            break
+        case EEXIST:
+            existed = true
+            FileIO.remove(path)
+        case EINVAL, ENOSYS:
+            // A file system without RENAME_NOREPLACE: link(2) also refuses to replace.
+            if Glibc.link(path, destination) != 0 {
+                guard errno == EEXIST else {
+                    throw StoreError.system(function: "link", path: destination, errno: errno)
                 }
-            default:
-                throw StoreError.system(function: "link", path: destination, errno: number)
+                existed = true
             }
+            FileIO.remove(path)
+        default:
+            throw StoreError.system(function: "renameat2", path: origin, errno: -result)
         }
-        try FileIO.syncFolder(second)
+        if syncs { try FileIO.syncFolder(second) }
         return StoredOriginal(
             sha256: digest.sha256, bytes: digest.bytes, storePath: destination,
             mimeType: digest.mimeType, wasAlreadyStored: existed)
+    }
+
+    /// Creates `originals/aa` and `originals/aa/bb` where missing, syncing the parent of each
+    /// folder it creates. Folders seen once are remembered, as creating folders is most of the
+    /// file-system work of storing a small file.
+    private func makeParents(_ second: String) throws(StoreError) {
+        if knownFolders.withLock({ $0.contains(second) }) { return }
+        let first = String(second[..<second.lastIndex(of: "/")!])
+        if try FileIO.makeFolder(first, mode: folderMode), syncs {
+            try FileIO.syncFolder(originals)
+        }
+        if try FileIO.makeFolder(second, mode: folderMode), syncs {
+            try FileIO.syncFolder(first)
+        }
+        knownFolders.withLock { _ = $0.insert(second) }
     }
 }
