@@ -30,8 +30,9 @@ public struct DownloadFailure: CodedError, Equatable {
     static func blockedAddress(_ url: String, address: String) -> DownloadFailure {
         DownloadFailure(
             code: "blocked_address",
-            message: "\(url) resolves to \(address), a loopback, private, link-local or "
-                + "multicast address; set download.allow_private_addresses = true to allow it",
+            message: "\(url) leads to \(address), a loopback, private, link-local or "
+                + "multicast address (directly, through DNS or through a redirect); set "
+                + "download.allow_private_addresses = true to allow it",
             transient: false)
     }
 
