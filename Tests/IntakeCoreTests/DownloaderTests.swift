@@ -404,4 +404,23 @@ import Testing
         #expect(kept == 2)
         #expect(fixture.temporaryEntries().isEmpty)
     }
+
+    @Test func cancellingAFetchEndsItAsCancelled() async throws {
+        let fixture = try DownloadFixture()
+        let server = try FaultServer(root: fixture.served)
+        let downloader = try fixture.downloader { $0.download.lowSpeedSeconds = 60 }
+        let url = server.url("/slow-header")
+
+        let task = Task { await downloader.fetch(url: url, taskID: "t") }
+        let deadline = Date().addingTimeInterval(10)
+        while try server.stats()["inFlight"] == 0 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        task.cancel()
+        let failure = try #require(expectFailure(await task.value))
+
+        #expect(failure.code == "cancelled")
+        #expect(failure.transient)
+        #expect(fixture.temporaryEntries().isEmpty)
+    }
 }
