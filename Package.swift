@@ -33,8 +33,13 @@ let package = Package(
             name: "queue-driver", dependencies: ["IntakeCore"], path: "bench/queue/driver"),
         .executableTarget(
             name: "intake-inbox-bench", dependencies: ["IntakeCore"], path: "bench/inbox/harness"),
+        .executableTarget(
+            name: "intake-bench-download", dependencies: ["IntakeCore"],
+            path: "bench/download/harness"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"]),
+        .testTarget(
+            name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"],
+            exclude: ["Servers/fault_server.py"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["intake", "queue-driver", "IntakeCore", "TestSupport"]),

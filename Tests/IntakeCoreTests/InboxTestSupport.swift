@@ -152,7 +152,7 @@ final class InboxHarness {
     /// Starts `inbox.run(sink:)` and waits until its start-up scan is done.
     func start(_ inbox: Inbox, sink: RecordingSink) async throws -> Task<Void, any Error> {
         let task = Task { try await inbox.run(sink: sink) }
-        try await waitUntil("the inbox is ready") { inbox.isReady }
+        try await waitUntil("the inbox is ready", seconds: 60) { inbox.isReady }
         return task
     }
 
