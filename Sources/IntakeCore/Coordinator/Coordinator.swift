@@ -31,7 +31,15 @@ public struct Coordinator {
                 .text(drop.traceID), .text(drop.origin), .text(drop.kind),
                 .optional(drop.workPath), .integer(now),
             ])
-        let dropID = database.lastInsertRowID
+        return try addTasks(
+            of: drop, dropID: database.lastInsertRowID, now: now)
+    }
+
+    /// Creates the tasks of a drop whose row already exists (the inbox records its drops while
+    /// claiming them).
+    public func addTasks(
+        of drop: NewDrop, dropID: Int64, now: Int64 = Clock.nowMillis()
+    ) throws -> RecordedDrop {
         let taskWorkPath = drop.kind == "image" ? drop.workPath : nil
         var taskIDs: [String] = []
         for task in drop.tasks {
@@ -132,11 +140,23 @@ public struct Coordinator {
     private func succeed(_ job: ClaimedJob, _ result: StageResult, now: Int64) throws -> Bool {
         guard try settleJob(job, state: "done") else { return false }
         var task = try loadTask(job.taskID)
-        let event: TaskEvent = result.finishesTask ? .finishedEarly : .stageSucceeded
-        let next = try transition(task, event, expectedStage: job.stage)
+        var milestonePayload = result.payload
+        var finishesTask = result.finishesTask
         task.sha256 = result.sha256 ?? task.sha256
         task.storePath = result.storePath ?? task.storePath
         task.duplicateOf = result.duplicateOf ?? task.duplicateOf
+        if job.stage == .download, let sha256 = result.sha256,
+            let first = try firstTask(withContent: sha256, other: task.id)
+        {
+            task.duplicateOf = first
+            if case .object(var members) = milestonePayload {
+                members["duplicateOf"] = .string(first)
+                milestonePayload = .object(members)
+            }
+            finishesTask = finishesTask || settings.duplicates == .skip
+        }
+        let event: TaskEvent = finishesTask ? .finishedEarly : .stageSucceeded
+        let next = try transition(task, event, expectedStage: job.stage)
         try database.run(
             "UPDATE tasks SET stage = ?2, state = ?3, attempts = 0, updated_at = ?4, "
                 + "sha256 = ?5, store_path = ?6, duplicate_of = ?7, error_code = NULL, "
@@ -152,7 +172,7 @@ public struct Coordinator {
         if let milestone = job.stage.milestoneEvent {
             try publish(
                 milestone, task: task, source: "intake/\(job.stage.rawValue)",
-                payload: result.payload, now: now)
+                payload: milestonePayload, now: now)
         }
         guard next.stage == .done else {
             try insertJob(task: task.id, stage: next.stage, priority: job.priority, now: now)
@@ -304,6 +324,15 @@ public struct Coordinator {
             "SELECT min(lease_expires_at) FROM jobs WHERE state = 'leased' AND queue = ?1",
             [.text(stage.rawValue)])
         return [due, lease].compactMap { $0 }.min()
+    }
+
+    /// The first task (by creation) that brought content `sha256` into the store and did not
+    /// fail, other than `other`: what a later task with the same content duplicates.
+    func firstTask(withContent sha256: String, other: String) throws -> String? {
+        try database.row(
+            "SELECT id FROM tasks WHERE sha256 = ?1 AND id != ?2 AND state != 'failed' "
+                + "ORDER BY created_at, id LIMIT 1", [.text(sha256), .text(other)]
+        ) { $0.text(0) }
     }
 
     // MARK: Rows

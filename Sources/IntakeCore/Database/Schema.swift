@@ -10,6 +10,7 @@ public enum Schema {
             version: 1, summary: "drops, tasks, jobs, transitions, counters and the outbox",
             sql: v1),
         Migration(version: 2, summary: "claim state of drops", sql: v2),
+        Migration(version: 3, summary: "tasks by content, for duplicates", sql: v3),
     ]
 
     /// The schema version this binary writes.
@@ -169,5 +170,10 @@ public enum Schema {
         ALTER TABLE drops ADD COLUMN source_identity TEXT;
         CREATE INDEX drops_unsettled ON drops(state)
             WHERE state IN ('claiming', 'listed', 'rejecting');
+        """
+
+    /// Version 3: finding the first task with the same content.
+    static let v3 = """
+        CREATE INDEX tasks_sha256 ON tasks(sha256, created_at) WHERE sha256 IS NOT NULL;
         """
 }

@@ -63,14 +63,45 @@ public final class GroupCommitWriter: @unchecked Sendable {
                         continuation.resume(with: result ?? .failure(CancellationError()))
                     }
                 })
-            let first = pending.withLock { list -> Bool in
-                list.append(operation)
-                return list.count == 1
-            }
-            if first {
-                queue.async { self.drain() }
-            }
+            submit(operation)
         }
+    }
+
+    /// Queues `operation` for the next transaction, starting a drain when none is pending.
+    private func submit(_ operation: Operation) {
+        let first = pending.withLock { list -> Bool in
+            list.append(operation)
+            return list.count == 1
+        }
+        if first {
+            queue.async { self.drain() }
+        }
+    }
+
+    /// Runs `body` in the next group transaction and blocks the calling thread until it is
+    /// committed, for callers on threads of their own (the inbox). Never call it from the
+    /// writer's queue or from Swift concurrency's cooperative pool.
+    public func writeAndWait<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        // Written once by the operation's completion, read after `done` is signalled.
+        nonisolated(unsafe) var outcome: Result<T, any Error>?
+        // Set by the operation's run, on the writer's queue, before its completion.
+        nonisolated(unsafe) var value: Result<T, any Error>?
+        let operation = Operation(
+            run: { database in
+                value = Result { try body(database) }
+                if case .failure = value { return false }
+                return true
+            },
+            finish: { commitError in
+                outcome = commitError.map { .failure($0) } ?? value
+                done.signal()
+            })
+        submit(operation)
+        done.wait()
+        return try (outcome ?? .failure(CancellationError())).get()
     }
 
     /// Runs `body` on the writer's queue outside any group transaction and waits for it, for

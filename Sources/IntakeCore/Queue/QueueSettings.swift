@@ -8,16 +8,19 @@ public struct QueueSettings: Sendable {
     public var backoffCapMillis: Int64
     /// How long a claim holds a job before another worker may take it over.
     public var leaseMillis: Int64
+    /// What a download whose content is already in the store does.
+    public var duplicates: Configuration.Store.Duplicates
 
     public init(
         maxAttempts: [TaskStage: Int] = [.download: 6, .metadata: 3, .analysis: 3],
         backoffBaseMillis: Int64 = 1_000, backoffCapMillis: Int64 = 300_000,
-        leaseMillis: Int64 = 900_000
+        leaseMillis: Int64 = 900_000, duplicates: Configuration.Store.Duplicates = .skip
     ) {
         self.maxAttempts = maxAttempts
         self.backoffBaseMillis = backoffBaseMillis
         self.backoffCapMillis = backoffCapMillis
         self.leaseMillis = leaseMillis
+        self.duplicates = duplicates
     }
 
     /// The settings a configuration asks for. A lease outlasts the longest a stage may take:
@@ -32,7 +35,8 @@ public struct QueueSettings: Sendable {
             leaseMillis: Int64(
                 max(
                     configuration.download.timeoutSeconds,
-                    configuration.analysis.commandTimeoutSeconds) + 600) * 1000)
+                    configuration.analysis.commandTimeoutSeconds) + 600) * 1000,
+            duplicates: configuration.store.duplicates)
     }
 
     /// The delay before attempt `failedAttempt + 1`: exponential backoff with full jitter, a

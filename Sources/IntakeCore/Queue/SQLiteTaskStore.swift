@@ -66,6 +66,20 @@ public final class SQLiteTaskStore: TaskStore {
         return recorded
     }
 
+    /// Creates the tasks of drops the inbox claimed and marks the drops claimed, in one
+    /// transaction; blocks the calling thread (the inbox's) until it is committed.
+    public func recordClaimed(_ drops: [(NewDrop, ClaimedDrop)]) throws {
+        let settings = self.settings
+        try writer.writeAndWait { database in
+            let coordinator = Coordinator(database: database, settings: settings)
+            for (drop, claimed) in drops {
+                _ = try coordinator.addTasks(of: drop, dropID: claimed.dropID)
+                try DropLedger.markClaimed(claimed, in: database)
+            }
+        }
+        signal(for: .download).signal()
+    }
+
     public func claim(_ stage: TaskStage, owner: String, limit: Int) async throws -> [ClaimedJob] {
         let settings = self.settings
         return try await writer.write { database in

@@ -7,17 +7,21 @@
 public struct StageWorkerPool: Sendable {
     /// What a worker does with a job; `nil` means it was interrupted and the job goes back.
     public typealias Handler = @Sendable (ClaimedJob) async -> StageOutcome?
+    /// Called after the outcome was handed to the store, with whether it was applied (false
+    /// when the job's lease had been lost), to clean up after the job.
+    public typealias Epilogue = @Sendable (ClaimedJob, StageOutcome, Bool) -> Void
 
     public let stage: TaskStage
     public let concurrency: Int
     public let owner: String
     private let store: any TaskStore
     private let handler: Handler
+    private let epilogue: Epilogue?
     private let logger: Logger
 
     public init(
         stage: TaskStage, concurrency: Int, store: any TaskStore, owner: String,
-        logger: Logger, handler: @escaping Handler
+        logger: Logger, handler: @escaping Handler, epilogue: Epilogue? = nil
     ) {
         precondition(concurrency > 0, "a stage needs at least one worker")
         self.stage = stage
@@ -26,6 +30,7 @@ public struct StageWorkerPool: Sendable {
         self.owner = owner
         self.logger = logger
         self.handler = handler
+        self.epilogue = epilogue
     }
 
     /// Works until the calling task is cancelled, then lets running jobs finish and returns.
@@ -81,6 +86,7 @@ public struct StageWorkerPool: Sendable {
                 return
             }
             let applied = try await store.finish(job, outcome)
+            epilogue?(job, outcome, applied)
             if !applied {
                 logger.warning(
                     "stage result dropped: the job's lease was lost", ("task.id", job.taskID),
