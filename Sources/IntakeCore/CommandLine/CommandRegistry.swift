@@ -5,6 +5,8 @@ public enum CommandRegistry {
             RunCommand.self,
             InitCommand.self,
             StatusCommand.self,
+            AddCommand.self,
+            WaitCommand.self,
             TasksCommand.self,
             ShowCommand.self,
             RetryCommand.self,

@@ -124,7 +124,8 @@ public final class Daemon {
         }
         if stopped.wait(timeout: .now() + Daemon.gracePeriod.timeInterval) == .timedOut {
             logger.warning(
-                "stages still running after the grace period; their jobs are recovered at the next start")
+                "stages still running after the grace period; their jobs are recovered at the next start"
+            )
         }
         relay.drainNow()
         relay.stop()

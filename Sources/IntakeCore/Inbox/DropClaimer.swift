@@ -52,11 +52,13 @@ final class DropClaimer {
     @discardableResult
     func claim(_ paths: [String]) -> Int {
         var plans: [DropLedger.Plan] = []
+        var traces: Set<String> = []
         for path in paths {
             var status = stat()
             guard lstat(path, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else { continue }
-            let traceID = Identifier.traceID()
             let name = (path as NSString).lastPathComponent
+            let traceID = requestedTrace(in: name, taken: traces) ?? Identifier.traceID()
+            traces.insert(traceID)
             plans.append(
                 DropLedger.Plan(
                     traceID: traceID, originPath: path,
@@ -92,6 +94,16 @@ final class DropClaimer {
                     originPath: plan.originPath, workPath: plan.workPath))
         }
         return record(drops)
+    }
+
+    /// The trace id an `intake add` drop's name asks for, unless another drop has it already.
+    private func requestedTrace(in name: String, taken: Set<String>) -> String? {
+        guard let traceID = AddedDropName.traceID(in: name), !taken.contains(traceID) else {
+            return nil
+        }
+        let used = try? database.scalar(
+            "SELECT count(*) FROM drops WHERE trace_id = ?1", [.text(traceID)])
+        return used == 0 ? traceID : nil
     }
 
     /// Finishes every drop left halfway by an earlier run (or an earlier failure) and returns

@@ -95,7 +95,8 @@ public struct DownloadStage: Sendable {
 
     /// Moves a dropped file that failed for good to `rejected/`, with `NAME.error.json`.
     private func reject(_ workPath: String, job: ClaimedJob, failure: StageFailure) {
-        let origin = job.source.hasPrefix(DropLedger.originScheme)
+        let origin =
+            job.source.hasPrefix(DropLedger.originScheme)
             ? String(job.source.dropFirst(DropLedger.originScheme.count)) : workPath
         do {
             _ = try DropMover.reject(

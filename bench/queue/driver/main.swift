@@ -102,10 +102,11 @@ let pools = TaskStage.queued.map { stage in
         logger: .silent
     ) { job in
         handled.add(1, ordering: .relaxed)
+        // Every task has content of its own, so none completes early as a duplicate.
         return .succeeded(
             StageResult(
-                payload: ["sha256": .string("00"), "stage": .string(job.stage.rawValue)],
-                sha256: "00", storePath: "/dev/null"))
+                payload: ["sha256": .string(job.taskID), "stage": .string(job.stage.rawValue)],
+                sha256: job.taskID, storePath: "/dev/null"))
     }
 }
 let workers = Task {
