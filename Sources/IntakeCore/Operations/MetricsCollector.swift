@@ -137,21 +137,17 @@ public final class MetricsCollector {
     private func readTransitions() throws {
         if cursor == nil {
             let newest = try database.scalar("SELECT max(id) FROM transitions") ?? 0
-            try read(after: max(newest - MetricsCollector.lookBack, 0), through: newest) {
-                run in run.to == "running"
-            }
+            try read(
+                after: max(newest - MetricsCollector.lookBack, 0), through: newest, measure: false)
             cursor = newest
         }
         guard let start = cursor else { return }
-        try read(after: start, through: nil) { _ in true }
+        try read(after: start, through: nil, measure: true)
     }
 
     /// Pairs the transitions after id `start` (up to `end`, at most `batchLimit` of them) into
-    /// runs; `counting` says which rows are taken into account.
-    private func read(
-        after start: Int64, through end: Int64?,
-        counting: ((to: String, id: Int64)) -> Bool
-    ) throws {
+    /// runs; with `measure` false it only learns which runs are still in progress.
+    private func read(after start: Int64, through end: Int64?, measure: Bool) throws {
         let rows = try database.rows(
             "SELECT id, task_id, to_stage, to_state, at FROM transitions "
                 + "WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
@@ -160,14 +156,17 @@ public final class MetricsCollector {
                 .integer(Int64(MetricsCollector.batchLimit)),
             ]
         ) { row in
-            (id: row.int(0), task: row.text(1), stage: row.text(2), state: row.text(3), at: row.int(4))
+            (
+                id: row.int(0), task: row.text(1), stage: row.text(2), state: row.text(3),
+                at: row.int(4)
+            )
         }
-        for row in rows where counting((row.state, row.id)) {
+        for row in rows {
             if row.state == "running" {
                 running[row.task] = Run(stage: row.stage, startedAt: row.at, transition: row.id)
                 continue
             }
-            guard let run = running.removeValue(forKey: row.task) else { continue }
+            guard let run = running.removeValue(forKey: row.task), measure else { continue }
             let outcome: String
             switch row.state {
             case "failed": outcome = "failed"
@@ -217,7 +216,8 @@ public final class MetricsCollector {
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder),
                 isFolder.boolValue
             else { return nil }
-            let waiting = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/new"))
+            let waiting =
+                (try? FileManager.default.contentsOfDirectory(atPath: folder + "/new"))
                 ?? []
             let stats = FileManager.default.contents(atPath: folder + "/stats.json").flatMap {
                 try? JSONDecoder().decode(PluginStats.self, from: $0)

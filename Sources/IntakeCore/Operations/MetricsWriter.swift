@@ -41,7 +41,8 @@ public enum MetricsWriter {
     /// node_exporter skips, as it reads only `*.prom`), written, given `mode`, synced with
     /// fsync(2), then renamed over `path` (rename(2) replaces atomically within one file
     /// system).
-    public static func write(_ text: String, to path: String, mode: UInt32) throws(OperationsError) {
+    public static func write(_ text: String, to path: String, mode: UInt32) throws(OperationsError)
+    {
         let temporary = path + ".tmp-\(getpid())"
         unlink(temporary)
         let descriptor = retrying {
@@ -121,7 +122,9 @@ public enum MetricsWriter {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { buffer in
-                retrying { Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }
+                retrying {
+                    Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                }
             }
             guard written > 0 else {
                 throw .system(function: "write", path: path, errno: written < 0 ? errno : EIO)

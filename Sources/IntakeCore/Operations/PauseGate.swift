@@ -97,7 +97,8 @@ public final class PauseGate: Sendable {
             return state.nextWaiter
         }
         guard let ticket else { return true }
-        let nanos = timeout.components.seconds * 1_000_000_000
+        let nanos =
+            timeout.components.seconds * 1_000_000_000
             + timeout.components.attoseconds / 1_000_000_000
         if semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: nanos))) == .success {
             return true

@@ -68,7 +68,8 @@ public struct SystemdNotifier: Sendable {
     /// Asks systemd for `duration` more before its start or stop timeout fires
     /// (`EXTEND_TIMEOUT_USEC`), for a stop that waits for running stages.
     public func extendTimeout(by duration: Duration) throws(OperationsError) {
-        let micros = duration.components.seconds * 1_000_000
+        let micros =
+            duration.components.seconds * 1_000_000
             + duration.components.attoseconds / 1_000_000_000_000
         try send(["EXTEND_TIMEOUT_USEC=\(max(micros, 0))"])
     }
@@ -80,7 +81,8 @@ public struct SystemdNotifier: Sendable {
             assignments.allSatisfy { $0.contains("=") && !$0.contains("\n") },
             "a notification is KEY=VALUE on one line")
         var address = try SystemdNotifier.address(of: socket)
-        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = Glibc.socket(
+            AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else {
             throw .system(function: "socket", path: socket, errno: errno)
         }
