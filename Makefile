@@ -3,15 +3,16 @@
 
 SWIFT      ?= swift
 HOME_DIR   ?= $(CURDIR)/var
-BENCH_VENV := $(CURDIR)/bench/.venv
+VENV       := $(CURDIR)/.build/venv
 
-# Build: the C libraries. Tests: nginx, inotify-tools, ImageMagick, util-linux. Benchmarks:
+# Build: the C libraries. Tests: nginx, inotify-tools, ImageMagick, util-linux, systemd (for
+# systemd-analyze verify of etc/intake.service; installing it starts nothing). Benchmarks:
 # exiftool, aria2, hyperfine, Python venv.
 DEB_PACKAGES := pkg-config libsqlite3-dev libexif-dev libmagic-dev libvips-dev \
 	libcurl4-openssl-dev libssl-dev libvips-tools nginx-light inotify-tools imagemagick curl \
-	libimage-exiftool-perl aria2 hyperfine python3-venv python3-pip sqlite3 jq
+	libimage-exiftool-perl aria2 hyperfine python3-venv python3-pip sqlite3 jq systemd
 
-.PHONY: all deps build release run test lint format bench clean
+.PHONY: all deps venv build release run test lint format bench clean
 
 all: build
 
@@ -28,6 +29,15 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# The Python venv of the benchmark peers and of the metrics-format test, from
+# bench/requirements.txt; rebuilt when that file changes.
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: bench/requirements.txt | deps
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r bench/requirements.txt
+	touch $@
+
 build: deps
 	$(SWIFT) build
 
@@ -43,11 +53,11 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests bench
 
-test: deps lint
+test: deps lint venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: release
+bench: release venv
 	bench/run
 
 clean:
