@@ -62,8 +62,14 @@ public final class Daemon {
         downloadSettings.fileMode = files.fileMode
         let downloader = try Downloader(
             store: originals, settings: downloadSettings, logger: logger)
+        let downloadedBytes = MetricCounter()
         let download = DownloadStage(
-            store: originals, downloader: downloader, home: home, logger: logger)
+            store: originals, downloader: downloader, home: home, logger: logger,
+            downloaded: downloadedBytes)
+        let metrics = try MetricsLoop(
+            home: home, downloaded: downloadedBytes, fileMode: files.fileMode, logger: logger)
+        metrics.start()
+        let notifier = SystemdNotifier()
         let owner = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.uuidV7())"
         let pools = [
             StageWorkerPool(
@@ -95,6 +101,11 @@ public final class Daemon {
                     }
                     guard !Task.isCancelled else { return }
                     lock.markReady()
+                    do {
+                        try notifier.ready(status: "watching \(home.inbox)")
+                    } catch {
+                        logger.warning("cannot notify systemd", ("error", "\(error)"))
+                    }
                     logger.info("daemon ready", ("home", home.root))
                 }
             }
@@ -116,6 +127,7 @@ public final class Daemon {
                 ("signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"))
             break
         }
+        try? notifier.stopping(status: "finishing running stages")
         parts.cancel()
         let stopped = DispatchSemaphore(value: 0)
         Task {
@@ -130,6 +142,7 @@ public final class Daemon {
         relay.drainNow()
         relay.stop()
         runner.stop()
+        metrics.stop()
         withExtendedLifetime(lock) {}
         if let error = failure.error {
             logger.error("daemon stopped after a failure", ("error", "\(error)"))

@@ -129,11 +129,3 @@ public final class OutboxRelay: @unchecked Sendable {
         return total
     }
 }
-
-extension Duration {
-    /// The duration in seconds, for Dispatch.
-    var timeInterval: DispatchTimeInterval {
-        let (seconds, attoseconds) = components
-        return .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-    }
-}

@@ -13,12 +13,18 @@ public struct DownloadStage: Sendable {
     let downloader: Downloader
     let home: Home
     let logger: Logger
+    /// Bytes downloaded, for the metrics.
+    let downloaded: MetricCounter
 
-    public init(store: Store, downloader: Downloader, home: Home, logger: Logger) {
+    public init(
+        store: Store, downloader: Downloader, home: Home, logger: Logger,
+        downloaded: MetricCounter = MetricCounter()
+    ) {
         self.store = store
         self.downloader = downloader
         self.home = home
         self.logger = logger
+        self.downloaded = downloaded
     }
 
     /// Runs one attempt of `job`.
@@ -29,6 +35,7 @@ public struct DownloadStage: Sendable {
         switch await downloader.fetch(url: job.source, taskID: job.taskID) {
         case .stored(let downloaded):
             let original = downloaded.original
+            self.downloaded.add(original.bytes - downloaded.resumedFromBytes)
             return .succeeded(
                 StageResult(
                     payload: [
