@@ -3,18 +3,16 @@
 
 SWIFT      ?= swift
 HOME_DIR   ?= $(CURDIR)/var
-BENCH_VENV := $(CURDIR)/bench/.venv
-# Python for the sample analyzers (OpenCV) and the benchmark peers (imagehash).
-VENV       := .build/venv
-VENV_REQUIREMENTS := Samples/analyzers/requirements.txt bench/requirements.txt
+VENV       := $(CURDIR)/.build/venv
 
-# Build: the C libraries. Tests: nginx, inotify-tools, ImageMagick, util-linux. Benchmarks:
+# Build: the C libraries. Tests: nginx, inotify-tools, ImageMagick, util-linux, systemd (for
+# systemd-analyze verify of etc/intake.service; installing it starts nothing). Benchmarks:
 # exiftool, aria2, hyperfine, Python venv.
 DEB_PACKAGES := pkg-config libsqlite3-dev libexif-dev libmagic-dev libvips-dev \
-	libcurl4-openssl-dev libssl-dev nginx-light inotify-tools imagemagick curl \
-	libimage-exiftool-perl aria2 hyperfine python3-venv python3-pip sqlite3
+	libcurl4-openssl-dev libssl-dev libvips-tools nginx-light inotify-tools imagemagick curl \
+	libimage-exiftool-perl aria2 hyperfine python3-venv python3-pip sqlite3 jq systemd
 
-.PHONY: all deps build release run test lint format bench clean venv asan
+.PHONY: all deps venv build release run test lint format bench clean asan
 
 all: build
 
@@ -31,6 +29,17 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# The Python venv of the benchmark peers, of the metrics-format test and of the sample
+# analyzers (OpenCV for the face detector); rebuilt when a requirements file changes.
+VENV_REQUIREMENTS := bench/requirements.txt Samples/analyzers/requirements.txt
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: $(VENV_REQUIREMENTS) | deps
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q $(addprefix -r ,$(VENV_REQUIREMENTS))
+	touch $@
+
 build: deps
 	$(SWIFT) build
 
@@ -43,17 +52,10 @@ run: release
 	$(SWIFT) run -c release --skip-build intake run --home $(HOME_DIR)
 
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests bench
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
-
-venv: $(VENV)/.installed
-
-$(VENV)/.installed: $(VENV_REQUIREMENTS)
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(addprefix -r ,$(VENV_REQUIREMENTS))
-	touch $@
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests bench
 
 test: deps lint venv
 	$(SWIFT) build --build-tests
@@ -67,7 +69,7 @@ asan: deps
 	$(SWIFT) test --sanitize=address --scratch-path .build/asan --disable-xctest \
 		--filter MetadataCorpusTests
 
-bench: release
+bench: release venv
 	bench/run
 
 clean:

@@ -32,10 +32,20 @@ let package = Package(
         .executableTarget(
             name: "NearDuplicateBench", dependencies: ["IntakeCore"],
             path: "bench/inspect/NearDuplicateBench"),
+        .executableTarget(
+            name: "queue-driver", dependencies: ["IntakeCore"], path: "bench/queue/driver"),
+        .executableTarget(
+            name: "intake-inbox-bench", dependencies: ["IntakeCore"], path: "bench/inbox/harness"),
+        .executableTarget(
+            name: "intake-bench-download", dependencies: ["IntakeCore"],
+            path: "bench/download/harness"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"]),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["intake", "IntakeCore", "TestSupport"]),
+            name: "IntakeCoreTests", dependencies: ["IntakeCore", "TestSupport"],
+            exclude: ["Servers/fault_server.py"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["intake", "queue-driver", "IntakeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

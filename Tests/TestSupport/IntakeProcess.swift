@@ -10,8 +10,11 @@ public final class IntakeProcess: @unchecked Sendable {
     private let collected = CollectedOutput()
 
     /// Starts `intake ARGUMENTS` with `environment` added to the current one.
-    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: Paths.intake)
+    public init(
+        _ arguments: [String], environment: [String: String] = [:],
+        executable: String = Paths.intake
+    ) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         merged.removeValue(forKey: "INTAKE_HOME")

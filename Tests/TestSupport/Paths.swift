@@ -27,4 +27,7 @@ public enum Paths {
 
     /// The built `intake` executable.
     public static var intake: String { buildProducts + "/intake" }
+
+    /// The built queue benchmark driver (bench/queue/driver).
+    public static var queueDriver: String { buildProducts + "/queue-driver" }
 }

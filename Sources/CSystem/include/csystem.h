@@ -16,4 +16,8 @@ pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],
 int intake_pipe_cloexec(int fds[2]);
 /// Stores statfs(2)'s f_type of `path` in `type`; returns 0 or -errno.
 int intake_statfs_type(const char *path, long long *type);
+
+/// Renames `from` to `to` unless `to` exists (renameat2 with RENAME_NOREPLACE, which Glibc's
+/// Swift module does not show); returns 0 or -errno (-EEXIST when `to` exists).
+int intake_rename_noreplace(const char *from, const char *to);
 #endif

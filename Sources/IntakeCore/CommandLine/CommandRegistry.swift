@@ -5,8 +5,17 @@ public enum CommandRegistry {
             RunCommand.self,
             InitCommand.self,
             StatusCommand.self,
+            AddCommand.self,
+            WaitCommand.self,
+            TasksCommand.self,
+            ShowCommand.self,
+            RetryCommand.self,
             DoctorCommand.self,
             InspectCommand.self,
+            EventsCommand.self,
+            SubscribeCommand.self,
+            UnsubscribeCommand.self,
+            PluginsCommand.self,
         ]
     }
 

@@ -33,7 +33,8 @@ public struct CommandSpec: Sendable {
         if !discussion.isEmpty { text += "\n\(discussion)\n" }
         text += "\noptions:\n"
         let labels = options.map { option in
-            "  --\(option.name)" + (option.valueName.map { " \($0)" } ?? "")
+            let alias = option.short.map { "-\($0), " } ?? ""
+            return "  \(alias)--\(option.name)" + (option.valueName.map { " \($0)" } ?? "")
         }
         let width = (labels.map(\.count).max() ?? 0) + 2
         for (label, option) in zip(labels, options) {

@@ -22,6 +22,21 @@ public struct Invocation: Sendable {
         return try ConfigurationLoader.load(file: home.configuration, mustExist: false)
     }
 
+    /// A read-only connection to the home's database, or nil when there is none yet.
+    public func openDatabaseForReading() throws -> Database? {
+        guard FileManager.default.fileExists(atPath: home.database) else { return nil }
+        let database = try Database(path: home.database, readOnly: true)
+        let version = try Schema.version(of: database)
+        guard version <= Schema.currentVersion else {
+            throw DatabaseError(
+                resultCode: 0,
+                detail: "the database \(home.database) has schema version \(version), but this "
+                    + "intake knows versions up to \(Schema.currentVersion); use a newer intake",
+                function: "Schema.version")
+        }
+        return version == 0 ? nil : database
+    }
+
     /// Throws `DaemonNotRunning` unless a daemon holds the home.
     @discardableResult
     public func requireDaemon() throws(DaemonNotRunning) -> HomeLock.Holder {

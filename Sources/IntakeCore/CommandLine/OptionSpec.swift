@@ -6,17 +6,21 @@ public struct OptionSpec: Sendable {
     public let help: String
     /// Whether the option may be given more than once.
     public let repeatable: Bool
+    /// A one-letter alias (`-f` for `--file`), if any.
+    public var short: Character?
 
     /// A flag such as `--json`.
     public static func flag(_ name: String, _ help: String) -> OptionSpec {
-        OptionSpec(name: name, valueName: nil, help: help, repeatable: false)
+        OptionSpec(name: name, valueName: nil, help: help, repeatable: false, short: nil)
     }
 
     /// An option with a value, such as `--limit N`.
     public static func value(
-        _ name: String, _ valueName: String, _ help: String, repeatable: Bool = false
+        _ name: String, _ valueName: String, _ help: String, repeatable: Bool = false,
+        short: Character? = nil
     ) -> OptionSpec {
-        OptionSpec(name: name, valueName: valueName, help: help, repeatable: repeatable)
+        OptionSpec(
+            name: name, valueName: valueName, help: help, repeatable: repeatable, short: short)
     }
 
     /// The options every command takes.

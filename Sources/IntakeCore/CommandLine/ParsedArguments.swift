@@ -28,10 +28,16 @@ public struct ParsedArguments: Sendable {
                 optionsEnded = true
                 continue
             }
-            guard argument.hasPrefix("--") else {
+            var name: String
+            if argument.hasPrefix("--") {
+                name = String(argument.dropFirst(2))
+            } else if argument.count == 2,
+                let option = spec.options.first(where: { $0.short == argument.last })
+            {
+                name = option.name
+            } else {
                 throw UsageError("unknown option \(argument)", command: spec.name)
             }
-            var name = String(argument.dropFirst(2))
             var inlineValue: String?
             if let equals = name.firstIndex(of: "=") {
                 inlineValue = String(name[name.index(after: equals)...])

@@ -1,11 +1,19 @@
 import Foundation
 
-/// The running daemon: it holds the home's lock and the database, and stops on SIGTERM or
-/// SIGINT with exit status 0.
+/// The running daemon. It takes the home's lock, recovers what a previous run left, and runs
+/// the parts of the pipeline: the inbox, the stage workers over the task queues, the outbox
+/// relay into the spool, and the plugin runner. SIGTERM or SIGINT stops intake (running stages
+/// get `gracePeriod` to finish, the rest go back to their queues) and exits 0.
+///
+/// Known limitation: the metadata and analysis stages have no workers in this build, so tasks
+/// wait in the metadata queue after their download.
 public final class Daemon {
     public let home: Home
     public let configuration: Configuration
     public let logger: Logger
+
+    /// How long running stages may take to finish after a stop signal.
+    public static let gracePeriod: Duration = .seconds(30)
 
     public init(home: Home, configuration: Configuration, logger: Logger) {
         self.home = home
@@ -13,36 +21,133 @@ public final class Daemon {
         self.logger = logger
     }
 
-    /// Starts, reports readiness, and blocks until a stop signal.
+    /// Starts, reports readiness once the inbox's start-up scan is done, and blocks until a
+    /// stop signal.
     public func run() throws -> ExitStatus {
         SignalWaiter.block()
-        try home.createLayout(folderMode: configuration.files.folderMode)
-        let lock = try HomeLock(path: home.lock, fileMode: configuration.files.fileMode)
-        let database = try Database(path: home.database)
-        chmod(home.database, mode_t(configuration.files.fileMode))
-        let version = try Schema.apply(to: database)
+        let files = configuration.files
+        try home.createLayout(folderMode: files.folderMode)
+        let lock = try HomeLock(path: home.lock, fileMode: files.fileMode)
+
+        let spool = Spool(home: home, configuration: configuration)
+        let relay = OutboxRelay(
+            databasePath: home.database,
+            publisher: SpoolPublisher(
+                spool: spool, retentionDays: configuration.spool.retentionDays),
+            logger: logger)
+        let store = try SQLiteTaskStore(
+            path: home.database, settings: QueueSettings(configuration: configuration),
+            afterCommit: { relay.wake() })
+        chmod(home.database, mode_t(files.fileMode))
+        let recovered = try store.recoverAtStart()
         logger.info(
             "daemon starting", ("home", home.root), ("pid", "\(getpid())"),
-            ("version", Version.current), ("schema", "\(version)"))
+            ("version", Version.current), ("schema", "\(Schema.currentVersion)"),
+            ("jobs.recovered", "\(recovered)"))
         if let kind = FileSystemKind.of(path: home.inbox), !kind.inotifySeesAllChanges {
             logger.warning(
                 "inbox is on a file system where inotify misses changes; only the rescan finds drops",
                 ("path", home.inbox), ("fs", kind.name),
                 ("rescan_s", "\(configuration.inbox.rescanSeconds)"))
         }
-        lock.markReady()
-        logger.info("daemon ready", ("home", home.root))
+        try relay.start()
+        let runner = PluginRunner(
+            home: home, spool: spool, settings: .init(configuration: configuration),
+            logger: logger)
+        try runner.start()
+
+        let originals = try Store(
+            home: home, fileMode: files.fileMode, folderMode: files.folderMode)
+        var downloadSettings = DownloadSettings(configuration.download)
+        downloadSettings.fileMode = files.fileMode
+        let downloader = try Downloader(
+            store: originals, settings: downloadSettings, logger: logger)
+        let downloadedBytes = MetricCounter()
+        let download = DownloadStage(
+            store: originals, downloader: downloader, home: home, logger: logger,
+            downloaded: downloadedBytes)
+        let metrics = try MetricsLoop(
+            home: home, downloaded: downloadedBytes, fileMode: files.fileMode, logger: logger)
+        metrics.start()
+        let notifier = SystemdNotifier()
+        let owner = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.uuidV7())"
+        let pools = [
+            StageWorkerPool(
+                stage: .download, concurrency: configuration.download.concurrency, store: store,
+                owner: owner, logger: logger, handler: { await download.handle($0) },
+                epilogue: { download.finished($0, outcome: $1, applied: $2) })
+        ]
+        let inbox = Inbox(home: home, settings: InboxSettings(configuration), logger: logger)
+        let failure = DaemonFailure()
+        let logger = self.logger
+        let home = self.home
+        let parts = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        try await inbox.run(sink: CoordinatorDropSink(store: store))
+                    } catch {
+                        logger.error("inbox stopped", ("error", "\(error)"))
+                        failure.record(error)
+                        kill(getpid(), SIGTERM)
+                    }
+                }
+                for pool in pools {
+                    group.addTask { await pool.run() }
+                }
+                group.addTask {
+                    while !inbox.isReady && !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(10))
+                    }
+                    guard !Task.isCancelled else { return }
+                    lock.markReady()
+                    do {
+                        try notifier.ready(status: "watching \(home.inbox)")
+                    } catch {
+                        logger.warning("cannot notify systemd", ("error", "\(error)"))
+                    }
+                    logger.info("daemon ready", ("home", home.root))
+                }
+            }
+        }
+
         while true {
             let signal = SignalWaiter.wait()
+            if signal == SIGUSR1 {
+                logger.debug("woken: another process changed the queues")
+                store.wakeAll()
+                continue
+            }
             if signal == SIGHUP {
                 logger.info("configuration reload is not supported yet; restart to apply changes")
                 continue
             }
-            logger.info("daemon stopping", ("signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"))
+            logger.info(
+                "daemon stopping",
+                ("signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"))
             break
         }
-        withExtendedLifetime(database) {}
+        try? notifier.stopping(status: "finishing running stages")
+        parts.cancel()
+        let stopped = DispatchSemaphore(value: 0)
+        Task {
+            await parts.value
+            stopped.signal()
+        }
+        if stopped.wait(timeout: .now() + Daemon.gracePeriod.timeInterval) == .timedOut {
+            logger.warning(
+                "stages still running after the grace period; their jobs are recovered at the next start"
+            )
+        }
+        relay.drainNow()
+        relay.stop()
+        runner.stop()
+        metrics.stop()
         withExtendedLifetime(lock) {}
+        if let error = failure.error {
+            logger.error("daemon stopped after a failure", ("error", "\(error)"))
+            return .failure
+        }
         logger.info("daemon stopped")
         return .success
     }

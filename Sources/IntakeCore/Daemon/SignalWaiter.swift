@@ -1,12 +1,13 @@
 import Foundation
 
-/// Stop signals (SIGTERM, SIGINT) and SIGHUP, taken synchronously with `sigwait(3)`.
+/// Stop signals (SIGTERM, SIGINT), SIGHUP and SIGUSR1 (sent by commands that changed the
+/// queues), taken synchronously with `sigwait(3)`.
 ///
 /// `block()` must run on the main thread before the daemon starts other threads: threads
 /// inherit the mask, so the signals stay pending for the process until `wait()` takes them,
 /// and no handler runs at an arbitrary point of another thread.
 public enum SignalWaiter {
-    static let signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
+    static let signals: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1]
 
     /// Blocks the daemon's signals in the calling thread and every thread it starts later.
     public static func block() {

@@ -6,7 +6,11 @@
 public enum Schema {
     /// Every migration, in order; the last one's version is the current schema version.
     public static let migrations: [Migration] = [
-        Migration(version: 1, summary: "drops, tasks, jobs, transitions and the outbox", sql: v1)
+        Migration(
+            version: 1, summary: "drops, tasks, jobs, transitions, counters and the outbox",
+            sql: v1),
+        Migration(version: 2, summary: "claim state of drops", sql: v2),
+        Migration(version: 3, summary: "tasks by content, for duplicates", sql: v3),
     ]
 
     /// The schema version this binary writes.
@@ -75,6 +79,7 @@ public enum Schema {
             attempts INTEGER NOT NULL DEFAULT 0,
             error_code TEXT,
             error_message TEXT,
+            work_path TEXT,
             sha256 TEXT,
             store_path TEXT,
             duplicate_of TEXT,
@@ -84,19 +89,8 @@ public enum Schema {
             finished_at INTEGER
         );
         CREATE INDEX tasks_trace ON tasks(trace_id);
-        CREATE INDEX tasks_state ON tasks(state, stage);
         CREATE INDEX tasks_finished ON tasks(finished_at) WHERE finished_at IS NOT NULL;
         CREATE INDEX tasks_failed ON tasks(updated_at) WHERE state = 'failed';
-        CREATE TABLE stage_runs (
-            task_id TEXT NOT NULL REFERENCES tasks(id),
-            stage TEXT NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            queued_at INTEGER NOT NULL,
-            started_at INTEGER,
-            finished_at INTEGER,
-            outcome TEXT,
-            PRIMARY KEY (task_id, stage)
-        ) WITHOUT ROWID;
         CREATE TABLE transitions (
             id INTEGER PRIMARY KEY,
             task_id TEXT NOT NULL REFERENCES tasks(id),
@@ -120,9 +114,35 @@ public enum Schema {
             lease_expires_at INTEGER,
             created_at INTEGER NOT NULL
         );
-        CREATE INDEX jobs_ready ON jobs(queue, priority DESC, due_at, id) WHERE state = 'ready';
+        CREATE INDEX jobs_ready ON jobs(queue, priority DESC, due_at, id)
+            WHERE state IN ('ready', 'retrying');
         CREATE INDEX jobs_leased ON jobs(lease_expires_at) WHERE state = 'leased';
-        CREATE INDEX jobs_task ON jobs(task_id);
+        CREATE TABLE task_counts (
+            stage TEXT NOT NULL,
+            state TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (stage, state)
+        ) WITHOUT ROWID;
+        INSERT INTO task_counts (stage, state)
+            SELECT stage.value, state.value
+            FROM json_each('["download","metadata","analysis","done"]') AS stage,
+                json_each('["queued","running","retrying","completed","failed"]') AS state;
+        CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks BEGIN
+            UPDATE task_counts SET count = count + 1
+                WHERE stage = NEW.stage AND state = NEW.state;
+        END;
+        CREATE TRIGGER task_counts_update AFTER UPDATE OF stage, state ON tasks
+            WHEN OLD.stage != NEW.stage OR OLD.state != NEW.state BEGIN
+            UPDATE task_counts
+                SET count = count + (stage = NEW.stage AND state = NEW.state)
+                    - (stage = OLD.stage AND state = OLD.state)
+                WHERE (stage = NEW.stage AND state = NEW.state)
+                    OR (stage = OLD.stage AND state = OLD.state);
+        END;
+        CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks BEGIN
+            UPDATE task_counts SET count = count - 1
+                WHERE stage = OLD.stage AND state = OLD.state;
+        END;
         CREATE TABLE outbox (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             event_id TEXT NOT NULL UNIQUE,
@@ -135,6 +155,25 @@ public enum Schema {
         );
         CREATE INDEX outbox_unpublished ON outbox(seq) WHERE published_at IS NULL;
         CREATE INDEX outbox_task ON outbox(task_id, seq);
-        CREATE INDEX outbox_created ON outbox(created_at);
+        """
+
+    /// Version 2: the inbox's claim of a drop survives a crash at any moment. `state` is
+    /// `claiming` from before the file leaves the inbox until its tasks exist, `listed` while a
+    /// URL list file still waits to be removed from `work/`, `rejecting` while a rejected file
+    /// still waits to be moved to `rejected/`, then `claimed` or `rejected`. `claim_method`
+    /// (`rename` or `copy`) and `source_identity` (device, inode, size and mtime of the dropped
+    /// file) let recovery finish a copy across file systems without touching a different file
+    /// dropped later under the same name.
+    static let v2 = """
+        ALTER TABLE drops ADD COLUMN state TEXT NOT NULL DEFAULT 'claimed';
+        ALTER TABLE drops ADD COLUMN claim_method TEXT;
+        ALTER TABLE drops ADD COLUMN source_identity TEXT;
+        CREATE INDEX drops_unsettled ON drops(state)
+            WHERE state IN ('claiming', 'listed', 'rejecting');
+        """
+
+    /// Version 3: finding the first task with the same content.
+    static let v3 = """
+        CREATE INDEX tasks_sha256 ON tasks(sha256, created_at) WHERE sha256 IS NOT NULL;
         """
 }

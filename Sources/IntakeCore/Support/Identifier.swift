@@ -13,7 +13,7 @@ public enum Identifier {
     public static func uuidV7(millis: Int64 = Clock.nowMillis()) -> String {
         let (stamp, counter) = last.withLock { state -> (Int64, UInt16) in
             if millis > state.millis {
-                state = (millis, UInt16.random(in: 0..<0x0800))
+                state = (millis, UInt16(truncatingIfNeeded: millis) & 0x07FF)
             } else {
                 state.counter &+= 1
                 if state.counter >= 0x1000 {
@@ -29,11 +29,12 @@ public enum Identifier {
         bytes[6] = 0x70 | UInt8(counter >> 8 & 0x0F)
         bytes[7] = UInt8(truncatingIfNeeded: counter)
         var generator = SystemRandomNumberGenerator()
+        let random: UInt64 = generator.next()
         for index in 8..<16 {
-            bytes[index] = generator.next()
+            bytes[index] = UInt8(truncatingIfNeeded: random >> (8 * (index - 8)))
         }
         bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.string(bytes)
         let parts = [
             hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4),
             hex.dropFirst(16).prefix(4), hex.dropFirst(20),
@@ -46,6 +47,6 @@ public enum Identifier {
         var generator = SystemRandomNumberGenerator()
         let high: UInt64 = generator.next() | 1
         let low: UInt64 = generator.next()
-        return String(format: "%016llx%016llx", high, low)
+        return Hex.string(high) + Hex.string(low)
     }
 }

@@ -1,0 +1,5 @@
+/// How a worker's run of one job ended.
+public enum StageOutcome: Sendable {
+    case succeeded(StageResult)
+    case failed(StageFailure)
+}
