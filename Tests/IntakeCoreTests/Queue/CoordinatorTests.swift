@@ -16,7 +16,9 @@ struct CoordinatorTests {
             #expect(jobs.count == 1)
             #expect(jobs.first?.attempt == 1)
             #expect(try fixture.task(id).state == "running")
-            #expect(try fixture.finish(jobs[0], QueueFixture.success(stage), now: now + 10))
+            #expect(
+                try fixture.finish(
+                    jobs[0], QueueFixture.success(stage, sha256: "ab"), now: now + 10))
             now += 100
         }
         #expect(try fixture.task(id).stage == "done")
@@ -373,6 +375,33 @@ struct CoordinatorTests {
                 largest = max(largest, delay)
             }
             #expect(largest > ceiling / 2, "attempt \(attempt) never came near \(ceiling)")
+        }
+    }
+}
+
+@Suite("Coordinator: duplicates")
+struct DuplicateTests {
+    @Test(
+        "content already held by an earlier task: skip completes at once, reprocess goes on",
+        arguments: [Configuration.Store.Duplicates.skip, .reprocess])
+    func duplicates(_ policy: Configuration.Store.Duplicates) throws {
+        let fixture = try QueueFixture(settings: QueueSettings(duplicates: policy))
+        let ids = try fixture.drop(["a", "b", "c"]).taskIDs
+        let jobs = try fixture.claim(.download, limit: 3)
+        #expect(try fixture.finish(jobs[0], QueueFixture.success(.download, sha256: "same")))
+        #expect(try fixture.finish(jobs[1], .failed(.permanent("http_404", "gone"))))
+        #expect(try fixture.finish(jobs[2], QueueFixture.success(.download, sha256: "same")))
+        let events = try fixture.events(of: ids[2])
+        #expect(events.first?.payload["duplicateOf"] == .string(ids[0]))
+        #expect(try fixture.events(of: ids[0]).first?.payload["duplicateOf"] == nil)
+        switch policy {
+        case .skip:
+            #expect(events.map(\.eventType) == ["image.downloaded", "task.completed"])
+            #expect(events.last?.payload["duplicateOf"] == .string(ids[0]))
+            #expect(try fixture.task(ids[2]).stage == "done")
+        case .reprocess:
+            #expect(events.map(\.eventType) == ["image.downloaded"])
+            #expect(try fixture.task(ids[2]) == ("metadata", "queued", 0))
         }
     }
 }

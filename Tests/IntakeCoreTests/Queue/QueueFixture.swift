@@ -69,7 +69,12 @@ final class QueueFixture {
         }
     }
 
-    static func success(_ stage: TaskStage) -> StageOutcome {
-        .succeeded(StageResult(payload: ["stage": .string(stage.rawValue)], sha256: "ab"))
+    /// A successful stage. The download stage reports `sha256` (fresh content by default, so
+    /// the task is no duplicate of another).
+    static func success(_ stage: TaskStage, sha256: String? = nil) -> StageOutcome {
+        .succeeded(
+            StageResult(
+                payload: ["stage": .string(stage.rawValue)],
+                sha256: stage == .download ? sha256 ?? Identifier.uuidV7() : nil))
     }
 }
