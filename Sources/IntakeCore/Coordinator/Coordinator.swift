@@ -140,6 +140,9 @@ public struct Coordinator {
     private func succeed(_ job: ClaimedJob, _ result: StageResult, now: Int64) throws -> Bool {
         guard try settleJob(job, state: "done") else { return false }
         var task = try loadTask(job.taskID)
+        if let record = result.record {
+            try save(record, now: now)
+        }
         var milestonePayload = result.payload
         var finishesTask = result.finishesTask
         task.sha256 = result.sha256 ?? task.sha256
@@ -324,6 +327,28 @@ public struct Coordinator {
             "SELECT min(lease_expires_at) FROM jobs WHERE state = 'leased' AND queue = ?1",
             [.text(stage.rawValue)])
         return [due, lease].compactMap { $0 }.min()
+    }
+
+    /// Stores what a stage learnt about an image, replacing what an earlier run stored.
+    private func save(_ record: StageRecord, now: Int64) throws {
+        switch record {
+        case .metadata(let sha256, let json):
+            try database.run(
+                "INSERT INTO images (sha256, metadata, updated_at) VALUES (?1, ?2, ?3) "
+                    + "ON CONFLICT (sha256) DO UPDATE SET metadata = excluded.metadata, "
+                    + "updated_at = excluded.updated_at",
+                [.text(sha256), .text(json), .integer(now)])
+        case .analysis(let sha256, let json, let phash, let thumbnail):
+            try database.run(
+                "INSERT INTO images (sha256, analysis, phash, thumbnail_path, updated_at) "
+                    + "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO UPDATE SET "
+                    + "analysis = excluded.analysis, phash = excluded.phash, "
+                    + "thumbnail_path = excluded.thumbnail_path, updated_at = excluded.updated_at",
+                [
+                    .text(sha256), .text(json), .integer(Int64(bitPattern: phash)),
+                    .optional(thumbnail), .integer(now),
+                ])
+        }
     }
 
     /// The first task (by creation) that brought content `sha256` into the store and did not

@@ -5,8 +5,6 @@ import Foundation
 /// relay into the spool, and the plugin runner. SIGTERM or SIGINT stops intake (running stages
 /// get `gracePeriod` to finish, the rest go back to their queues) and exits 0.
 ///
-/// Known limitation: the metadata and analysis stages have no workers in this build, so tasks
-/// wait in the metadata queue after their download.
 public final class Daemon {
     public let home: Home
     public let configuration: Configuration
@@ -71,11 +69,24 @@ public final class Daemon {
         metrics.start()
         let notifier = SystemdNotifier()
         let owner = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.uuidV7())"
+        let inspector = try ImageInspector(settings: configuration.analysis)
+        let metadata = MetadataStage(inspector: inspector)
+        let registry = NearDuplicateRegistry()
+        try registry.load(from: Database(path: home.database, readOnly: true))
+        let analysis = AnalysisStage(
+            inspector: inspector, registry: registry, home: home, configuration: configuration)
         let pools = [
             StageWorkerPool(
                 stage: .download, concurrency: configuration.download.concurrency, store: store,
                 owner: owner, logger: logger, handler: { await download.handle($0) },
-                epilogue: { download.finished($0, outcome: $1, applied: $2) })
+                epilogue: { download.finished($0, outcome: $1, applied: $2) }),
+            StageWorkerPool(
+                stage: .metadata, concurrency: configuration.metadata.concurrency, store: store,
+                owner: owner, logger: logger, handler: { await metadata.handle($0) }),
+            StageWorkerPool(
+                stage: .analysis, concurrency: configuration.analysis.concurrency, store: store,
+                owner: owner, logger: logger, handler: { await analysis.handle($0) },
+                epilogue: { analysis.finished($0, outcome: $1, applied: $2) }),
         ]
         let inbox = Inbox(home: home, settings: InboxSettings(configuration), logger: logger)
         let failure = DaemonFailure()

@@ -11,6 +11,7 @@ public enum Schema {
             sql: v1),
         Migration(version: 2, summary: "claim state of drops", sql: v2),
         Migration(version: 3, summary: "tasks by content, for duplicates", sql: v3),
+        Migration(version: 4, summary: "what the metadata and analysis stages learn", sql: v4),
     ]
 
     /// The schema version this binary writes.
@@ -175,5 +176,18 @@ public enum Schema {
     /// Version 3: finding the first task with the same content.
     static let v3 = """
         CREATE INDEX tasks_sha256 ON tasks(sha256, created_at) WHERE sha256 IS NOT NULL;
+        """
+
+    /// Version 4: per content (sha256), the metadata and the analysis (feature vector, hashes,
+    /// labels, embedding) as the stages' JSON, with the pHash as a column for near duplicates.
+    static let v4 = """
+        CREATE TABLE images (
+            sha256 TEXT PRIMARY KEY,
+            metadata TEXT,
+            analysis TEXT,
+            phash INTEGER,
+            thumbnail_path TEXT,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """
 }

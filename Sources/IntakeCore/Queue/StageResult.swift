@@ -10,15 +10,18 @@ public struct StageResult: Sendable {
     public let duplicateOf: String?
     /// True when the task is finished after this stage (a duplicate that is skipped).
     public let finishesTask: Bool
+    /// What the stage learnt, to store with its completion.
+    public let record: StageRecord?
 
     public init(
         payload: JSONValue, sha256: String? = nil, storePath: String? = nil,
-        duplicateOf: String? = nil, finishesTask: Bool = false
+        duplicateOf: String? = nil, finishesTask: Bool = false, record: StageRecord? = nil
     ) {
         self.payload = payload
         self.sha256 = sha256
         self.storePath = storePath
         self.duplicateOf = duplicateOf
         self.finishesTask = finishesTask
+        self.record = record
     }
 }

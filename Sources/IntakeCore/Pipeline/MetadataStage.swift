@@ -1,0 +1,33 @@
+import Foundation
+
+/// The metadata stage's worker: MIME type, sizes and EXIF of the stored original, recorded
+/// with the task and reported in `image.metadata_extracted`.
+public struct MetadataStage: Sendable {
+    let inspector: ImageInspector
+
+    public init(inspector: ImageInspector) {
+        self.inspector = inspector
+    }
+
+    /// Runs one attempt of `job`.
+    public func handle(_ job: ClaimedJob) async -> StageOutcome? {
+        guard let path = job.storePath else {
+            return .failed(.permanent("unreadable", "task \(job.taskID) has no stored original"))
+        }
+        let inspector = self.inspector
+        return await Blocking.run {
+            do {
+                let metadata = try inspector.metadata(of: path)
+                let json = try Output.encode(metadata, pretty: false)
+                return .succeeded(
+                    StageResult(
+                        payload: try JSONValue.parse(json),
+                        record: .metadata(sha256: metadata.sha256, json: json)))
+            } catch let error as ImageError {
+                return .failed(ImageFailures.failure(error))
+            } catch {
+                return .failed(.transient("internal_error", "\(path): \(error)"))
+            }
+        }
+    }
+}
