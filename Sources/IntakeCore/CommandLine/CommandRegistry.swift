@@ -10,6 +10,7 @@ public enum CommandRegistry {
             TasksCommand.self,
             ShowCommand.self,
             RetryCommand.self,
+            SimilarCommand.self,
             DoctorCommand.self,
             InspectCommand.self,
             EventsCommand.self,

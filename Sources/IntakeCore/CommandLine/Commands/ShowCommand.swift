@@ -13,6 +13,11 @@ enum ShowCommand: IntakeCommand {
         let task: TaskSummary
         let timeline: [TaskReader.Transition]
         let events: [JSONValue]
+        /// What the metadata stage recorded for the task's content.
+        let metadata: JSONValue?
+        /// What the analysis stage recorded: hashes, feature vector, labels, embedding.
+        let analysis: JSONValue?
+        let thumbnailPath: String?
     }
 
     static func run(_ invocation: Invocation) throws -> ExitStatus {
@@ -23,9 +28,18 @@ enum ShowCommand: IntakeCommand {
             throw CoordinatorError.unknownTask(id)
         }
         let reader = TaskReader(database: database)
+        let image = try task.sha256.flatMap { sha256 in
+            try database.row(
+                "SELECT metadata, analysis, thumbnail_path FROM images WHERE sha256 = ?1",
+                [.text(sha256)]
+            ) { ($0.optionalText(0), $0.optionalText(1), $0.optionalText(2)) }
+        }
         let report = Report(
             task: task, timeline: try reader.transitions(of: task.id),
-            events: try reader.events(of: task.id))
+            events: try reader.events(of: task.id),
+            metadata: try image?.0.map(JSONValue.parse),
+            analysis: try image?.1.map(JSONValue.parse),
+            thumbnailPath: image?.2)
         if invocation.json {
             try invocation.output.json(report)
             return .success
@@ -39,6 +53,34 @@ enum ShowCommand: IntakeCommand {
         if let path = task.storePath { output.line("stored    \(path)") }
         if let duplicate = task.duplicateOf { output.line("duplicate of \(duplicate)") }
         if let error = task.error { output.line("error     \(error.code): \(error.message)") }
+        if let metadata = report.metadata {
+            output.line("")
+            output.line("metadata")
+            for key in ["mimeType", "width", "height", "takenAt", "camera", "lens", "gps"] {
+                if let value = metadata[key] {
+                    output.line(
+                        "  \(key.padding(toLength: 10, withPad: " ", startingAt: 0))"
+                            + value.text())
+                }
+            }
+            if case .object(let tags) = metadata["exif"] ?? .null {
+                output.line("  exif      \(tags.count) tags (--json lists them)")
+            }
+        }
+        if let analysis = report.analysis {
+            output.line("")
+            output.line("analysis")
+            for key in ["phash", "dhash", "vectorVersion", "vectorLength", "labels"] {
+                if let value = analysis[key] {
+                    output.line(
+                        "  \(key.padding(toLength: 14, withPad: " ", startingAt: 0))"
+                            + value.text())
+                }
+            }
+            if let thumbnail = report.thumbnailPath {
+                output.line("  thumbnail     \(thumbnail)")
+            }
+        }
         output.line("")
         output.line("timeline")
         let start = report.timeline.first?.at ?? task.createdAt
