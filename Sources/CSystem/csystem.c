@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -62,4 +63,9 @@ int intake_statfs_type(const char *path, long long *type) {
     }
     *type = (long long)info.f_type;
     return 0;
+}
+
+int intake_unix_datagram_socket(void) {
+    int descriptor = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    return descriptor >= 0 ? descriptor : -errno;
 }

@@ -12,6 +12,10 @@ void intake_stdout_line_buffered(void);
 pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],
                    int stdin_fd, int stdout_fd, int stderr_fd, const char *cwd);
 
+/// Opens a close-on-exec AF_UNIX datagram socket; returns it, or -errno. (Glibc declares
+/// SOCK_DGRAM as an enum case that Swift does not import the same way in every build mode.)
+int intake_unix_datagram_socket(void);
+
 /// Creates a pipe whose ends are close-on-exec; returns 0 or -errno.
 int intake_pipe_cloexec(int fds[2]);
 /// Stores statfs(2)'s f_type of `path` in `type`; returns 0 or -errno.

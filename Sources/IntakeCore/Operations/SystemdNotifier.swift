@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// Tells systemd how the daemon is doing, with the datagram protocol of sd_notify(3), without
@@ -81,10 +82,9 @@ public struct SystemdNotifier: Sendable {
             assignments.allSatisfy { $0.contains("=") && !$0.contains("\n") },
             "a notification is KEY=VALUE on one line")
         var address = try SystemdNotifier.address(of: socket)
-        let descriptor = Glibc.socket(
-            AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = intake_unix_datagram_socket()
         guard descriptor >= 0 else {
-            throw .system(function: "socket", path: socket, errno: errno)
+            throw .system(function: "socket", path: socket, errno: -descriptor)
         }
         defer { close(descriptor) }
         let message = Array(assignments.joined(separator: "\n").utf8)
