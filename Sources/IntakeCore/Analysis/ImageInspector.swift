@@ -127,7 +127,7 @@ public final class ImageInspector: Sendable {
 
         let summary = exif.map(ExifSummary.init) ?? ExifSummary()
         return ImageMetadata(
-            sha256: ContentDigest.sha256(bytes), mimeType: mimeType, bytes: bytes.count,
+            sha256: SHA256.digest(bytes), mimeType: mimeType, bytes: bytes.count,
             width: size.width, height: size.height, takenAt: summary.takenAt,
             camera: summary.camera, lens: summary.lens, exposureTime: summary.exposureTime,
             fNumber: summary.fNumber, iso: summary.iso, focalLength: summary.focalLength,

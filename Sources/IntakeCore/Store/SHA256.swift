@@ -7,6 +7,13 @@ import CCrypto
 final class SHA256 {
     private let context: OpaquePointer
 
+    /// The lowercase hex digest of `bytes` (a whole file in memory).
+    static func digest(_ bytes: UnsafeRawBufferPointer) -> String {
+        let digest = SHA256()
+        digest.update(bytes)
+        return digest.finish()
+    }
+
     /// A digest over no bytes yet.
     init() {
         guard let context = EVP_MD_CTX_new() else {
