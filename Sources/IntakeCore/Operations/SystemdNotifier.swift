@@ -1,3 +1,6 @@
+// In an optimised build SOCK_DGRAM and SOCK_CLOEXEC are only found through CCurl, whose
+// header is the first in this module to include <sys/socket.h> and so owns its declarations.
+import CCurl
 import Foundation
 
 /// Tells systemd how the daemon is doing, with the datagram protocol of sd_notify(3), without
