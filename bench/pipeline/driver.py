@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Times the running intake pipeline against `intake inspect` (bench/pipeline/run calls it).
+
+throughput INTAKE VARIANTS WORK: inspect over the files in one process, then the same files
+    moved into the inbox of a fresh daemon at once, until the last task.completed file is in
+    a subscriber's new/ folder.
+latency INTAKE SMALL_JPEG WORK COUNT: one distinct small JPEG at a time into an idle daemon,
+    from the rename into the inbox to its task.completed file in the subscriber's new/.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def start_daemon(intake, home):
+    subprocess.run([intake, "init", "--home", home], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([intake, "subscribe", "bench", "task.*", "--home", home], check=True,
+                   stdout=subprocess.DEVNULL)
+    log = open(os.path.join(home, "daemon.log"), "w")
+    daemon = subprocess.Popen([intake, "run", "--home", home], stderr=log, stdout=log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with open(os.path.join(home, "daemon.log")) as text:
+            if "daemon ready" in text.read():
+                return daemon
+        time.sleep(0.02)
+    daemon.kill()
+    sys.exit("the daemon did not get ready")
+
+
+def stop_daemon(daemon):
+    daemon.terminate()
+    daemon.wait(timeout=60)
+
+
+def finished(new_folder):
+    """(completed, failed) event files in a subscriber's new/ folder."""
+    names = os.listdir(new_folder)
+    return (sum(".task.completed." in n for n in names),
+            sum(".task.failed." in n for n in names))
+
+
+def throughput(intake, variants, work):
+    files = sorted(os.path.join(variants, n) for n in os.listdir(variants))
+    start = time.monotonic()
+    subprocess.run([intake, "inspect", "--json"] + files, stdout=subprocess.DEVNULL,
+                   check=False)
+    inspect_seconds = time.monotonic() - start
+
+    home = os.path.join(work, "home-throughput")
+    shutil.rmtree(home, ignore_errors=True)
+    os.makedirs(home)
+    staging = os.path.join(work, "staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(variants, staging)
+    daemon = start_daemon(intake, home)
+    new = os.path.join(home, "spool/subscribers/bench/new")
+    try:
+        start = time.monotonic()
+        os.rename(staging, os.path.join(home, "inbox/variants"))
+        deadline = start + 600
+        completed = failed = 0
+        while time.monotonic() < deadline:
+            completed, failed = finished(new)
+            if completed + failed >= len(files):
+                break
+            time.sleep(0.01)
+        pipeline_seconds = time.monotonic() - start
+    finally:
+        stop_daemon(daemon)
+    shutil.rmtree(home, ignore_errors=True)
+    ratio = inspect_seconds / pipeline_seconds
+    print(f"{'throughput, ' + str(len(files)) + ' JPEGs':34} {'seconds':>8} {'files/s':>8}")
+    print(f"{'intake inspect --json (1 process)':34} {inspect_seconds:8.2f} "
+          f"{len(files) / inspect_seconds:8.1f}")
+    print(f"{'daemon: drop -> last task.completed':34} {pipeline_seconds:8.2f} "
+          f"{len(files) / pipeline_seconds:8.1f}")
+    print(f"  completed {completed}, failed {failed}; pipeline/inspect speed {ratio:.2f} "
+          f"(target >= 0.8: {'met' if ratio >= 0.8 else 'MISSED'})")
+
+
+def latency(intake, small_jpeg, work, count):
+    home = os.path.join(work, "home-latency")
+    shutil.rmtree(home, ignore_errors=True)
+    os.makedirs(home)
+    staging = os.path.join(work, "staging-latency")
+    os.makedirs(staging, exist_ok=True)
+    with open(small_jpeg, "rb") as source:
+        jpeg = source.read()
+    daemon = start_daemon(intake, home)
+    new = os.path.join(home, "spool/subscribers/bench/new")
+    inbox = os.path.join(home, "inbox")
+    samples = []
+    try:
+        for index in range(count):
+            name = f"small-{index:04d}.jpg"
+            path = os.path.join(staging, name)
+            # Bytes after the end-of-image marker keep the JPEG valid and make each distinct,
+            # so no drop completes early as a duplicate.
+            with open(path, "wb") as out:
+                out.write(jpeg + f"{index:08d}".encode())
+                out.flush()
+                os.fsync(out.fileno())
+            before = finished(new)[0] + finished(new)[1]
+            start = time.monotonic()
+            os.rename(path, os.path.join(inbox, name))
+            deadline = start + 30
+            while time.monotonic() < deadline:
+                if sum(finished(new)) > before:
+                    break
+                time.sleep(0.0005)
+            samples.append((time.monotonic() - start) * 1000)
+            time.sleep(0.05)  # idle again: the relay and the plugin runner have nothing to do
+    finally:
+        stop_daemon(daemon)
+    shutil.rmtree(home, ignore_errors=True)
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, int(round(0.99 * len(samples))) - 1)]
+    median = statistics.median(samples)
+    target = 300 + 100
+    print(f"latency over {count} drops (settle_ms=300): median {median:.1f} ms, "
+          f"p99 {p99:.1f} ms, min {samples[0]:.1f} ms, max {samples[-1]:.1f} ms "
+          f"(target < {target} ms: median {'met' if median < target else 'MISSED'}, "
+          f"p99 {'met' if p99 < target else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "throughput":
+        throughput(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        latency(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
