@@ -28,9 +28,10 @@ final class LoadedImage {
     /// Opens `path` and reads its header (size, bands, metadata), not its pixels.
     static func open(_ path: String) throws(ImageError) -> LoadedImage {
         try Vips.start()
+        let mark = Vips.errorMark()
         guard let image = intake_vips_open(path) else {
             throw ImageError(
-                .corruptImage, path: path, detail: Vips.takeError(),
+                .corruptImage, path: path, detail: Vips.takeError(since: mark),
                 function: "vips_image_new_from_file")
         }
         return LoadedImage(image, path: path)
@@ -40,10 +41,12 @@ final class LoadedImage {
     /// EXIF orientation applied.
     static func thumbnail(of path: String, size: Int) throws(ImageError) -> LoadedImage {
         try Vips.start()
+        let mark = Vips.errorMark()
         var output: UnsafeMutablePointer<VipsImage>?
         guard intake_vips_thumbnail(path, &output, Int32(size)) == 0, let output else {
             throw ImageError(
-                .corruptImage, path: path, detail: Vips.takeError(), function: "vips_thumbnail")
+                .corruptImage, path: path, detail: Vips.takeError(since: mark),
+                function: "vips_thumbnail")
         }
         return LoadedImage(output, path: path)
     }
@@ -54,10 +57,12 @@ final class LoadedImage {
     /// block on every header read).
     static func jpeg(_ path: String, shrink: Int) throws(ImageError) -> LoadedImage {
         try Vips.start()
+        let mark = Vips.errorMark()
         var output: UnsafeMutablePointer<VipsImage>?
         guard intake_vips_jpegload_shrunk(path, &output, Int32(shrink)) == 0, let output else {
             throw ImageError(
-                .corruptImage, path: path, detail: Vips.takeError(), function: "vips_jpegload")
+                .corruptImage, path: path, detail: Vips.takeError(since: mark),
+                function: "vips_jpegload")
         }
         return try LoadedImage(output, path: path).derive("vips_autorot") { result in
             intake_vips_autorot(output, &result)
@@ -70,13 +75,14 @@ final class LoadedImage {
         _ bytes: [UInt8], path: String, shrink: Int, orientation: Int
     ) throws(ImageError) -> LoadedImage {
         try Vips.start()
+        let mark = Vips.errorMark()
         let owner = ByteOwner(bytes)
         var output: UnsafeMutablePointer<VipsImage>?
         let status = intake_vips_jpegload_buffer_shrunk(
             owner.memory.baseAddress, bytes.count, &output, Int32(shrink))
         guard status == 0, let output else {
             throw ImageError(
-                .corruptImage, path: path, detail: Vips.takeError(),
+                .corruptImage, path: path, detail: Vips.takeError(since: mark),
                 function: "vips_jpegload_buffer")
         }
         let loaded = LoadedImage(output, path: path, source: owner)
@@ -103,9 +109,10 @@ final class LoadedImage {
     /// This image decoded into memory. A file is decoded sequentially, once; an image that is
     /// read twice (the features and the thumbnail) is decoded into memory first.
     func inMemory() throws(ImageError) -> LoadedImage {
+        let mark = Vips.errorMark()
         guard let copy = vips_image_copy_memory(image) else {
             throw ImageError(
-                .corruptImage, path: path, detail: Vips.takeError(),
+                .corruptImage, path: path, detail: Vips.takeError(since: mark),
                 function: "vips_image_copy_memory")
         }
         return LoadedImage(copy, path: path, source: source)
@@ -146,10 +153,11 @@ final class LoadedImage {
 
     /// The decoded pixels, row after row, band after band (for `srgb8()`: R, G, B bytes).
     func pixels() throws(ImageError) -> [UInt8] {
+        let mark = Vips.errorMark()
         var size = 0
         guard let memory = vips_image_write_to_memory(image, &size) else {
             throw ImageError(
-                .corruptImage, path: path, detail: Vips.takeError(),
+                .corruptImage, path: path, detail: Vips.takeError(since: mark),
                 function: "vips_image_write_to_memory")
         }
         defer { g_free(memory) }
@@ -158,25 +166,31 @@ final class LoadedImage {
 
     /// Writes the image as lossy WebP at `quality` (1-100), without metadata.
     func writeWebP(to target: String, quality: Int) throws(ImageError) {
+        let mark = Vips.errorMark()
         guard intake_vips_webpsave(image, target, Int32(quality)) == 0 else {
             throw ImageError(
-                .unreadable, path: target, detail: Vips.takeError(), function: "vips_webpsave")
+                .unreadable, path: target, detail: Vips.takeError(since: mark),
+                function: "vips_webpsave")
         }
     }
 
     /// Writes the image as PNG (lossless).
     func writePNG(to target: String) throws(ImageError) {
+        let mark = Vips.errorMark()
         guard intake_vips_pngsave(image, target) == 0 else {
             throw ImageError(
-                .unreadable, path: target, detail: Vips.takeError(), function: "vips_pngsave")
+                .unreadable, path: target, detail: Vips.takeError(since: mark),
+                function: "vips_pngsave")
         }
     }
 
     /// Writes the image as JPEG at `quality` (1-100).
     func writeJPEG(to target: String, quality: Int) throws(ImageError) {
+        let mark = Vips.errorMark()
         guard intake_vips_jpegsave(image, target, Int32(quality)) == 0 else {
             throw ImageError(
-                .unreadable, path: target, detail: Vips.takeError(), function: "vips_jpegsave")
+                .unreadable, path: target, detail: Vips.takeError(since: mark),
+                function: "vips_jpegsave")
         }
     }
 
@@ -185,10 +199,11 @@ final class LoadedImage {
         _ function: String,
         _ operation: (inout UnsafeMutablePointer<VipsImage>?) -> Int32
     ) throws(ImageError) -> LoadedImage {
+        let mark = Vips.errorMark()
         var output: UnsafeMutablePointer<VipsImage>?
         guard operation(&output) == 0, let output else {
             throw ImageError(
-                .corruptImage, path: path, detail: Vips.takeError(), function: function)
+                .corruptImage, path: path, detail: Vips.takeError(since: mark), function: function)
         }
         return LoadedImage(output, path: path, source: source)
     }

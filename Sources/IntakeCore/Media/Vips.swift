@@ -27,13 +27,23 @@ enum Vips {
         return nil
     }()
 
-    /// The text in libvips' error buffer, which is then cleared.
+    /// Where libvips' error buffer ends now: taken before a call, so that the call's own error
+    /// text can be told apart from what earlier calls left there (a successful HEIC load, for
+    /// one, leaves warnings behind).
+    static func errorMark() -> Int {
+        strlen(vips_error_buffer())
+    }
+
+    /// The text libvips added to its error buffer since `mark`; the buffer is then cleared.
     ///
     /// Known limitation: libvips keeps one error buffer per process, so when two threads fail
-    /// at the same moment a message may carry parts of the other's error.
-    static func takeError() -> String {
-        let text = String(cString: vips_error_buffer())
+    /// at the same moment a message may carry parts of the other's error, or lose its own when
+    /// the other clears the buffer first ("unknown libvips error").
+    static func takeError(since mark: Int = 0) -> String {
+        let buffer = String(cString: vips_error_buffer())
         vips_error_clear()
+        let utf8 = Array(buffer.utf8)
+        let text = mark <= utf8.count ? String(decoding: utf8[mark...], as: UTF8.self) : buffer
         let lines = text.split(separator: "\n").map { String($0) }
         return lines.isEmpty ? "unknown libvips error" : lines.joined(separator: "; ")
     }
