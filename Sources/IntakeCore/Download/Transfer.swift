@@ -1,4 +1,5 @@
 import CCurl
+import CSystem
 import Foundation
 
 /// One download in flight: its easy handle, the partial body it writes to `store/tmp`, the
@@ -10,13 +11,21 @@ final class Transfer {
     private let settings: DownloadSettings
     private let policy: AddressPolicy
     private let magic: Magic
+    private let budget: MemoryBudget
+    private let startsWriteback: Bool
     private let hasher = SHA256()
 
     /// The partial body's descriptor, open from the first body byte (or from the start when
     /// resuming) until `finish`.
     private var descriptor: Int32 = -1
+    /// The body while it is held in memory instead of a file (small bodies of known length).
+    private var memory: [UInt8]?
+    /// Bytes of `budget` taken for `memory`.
+    private var reserved = 0
     /// Bytes in the partial body, including those kept from an earlier attempt.
     private var written: Int64 = 0
+    /// Bytes of the partial file before this offset were handed to the disk already.
+    private var writebackFrom: Int64 = 0
     /// Bytes kept from an earlier attempt and asked for with `Range`.
     private var rangeStart: Int64 = 0
     /// The `If-Range` value sent, or recorded for the next attempt.
@@ -43,24 +52,40 @@ final class Transfer {
         var retryAfter: String?
     }
 
+    /// A transfer for `request`; `budget` bounds the small bodies held in memory, and
+    /// `startsWriteback` starts writing a large body to the disk while it arrives (when the
+    /// store will sync it anyway).
     init(
-        request: TransferRequest, settings: DownloadSettings, policy: AddressPolicy, magic: Magic
+        request: TransferRequest, settings: DownloadSettings, policy: AddressPolicy,
+        magic: Magic, budget: MemoryBudget, startsWriteback: Bool
     ) throws(DownloadFailure) {
         self.request = request
         self.settings = settings
         self.policy = policy
         self.magic = magic
+        self.budget = budget
+        self.startsWriteback = startsWriteback
         try configure()
         try resumeIfPossible()
     }
 
     deinit {
         if descriptor >= 0 { close(descriptor) }
+        budget.release(reserved)
     }
 
     /// Bodies at least this large (or of unknown length) record their validator as soon as
     /// their headers arrive, so that even a killed process leaves a resumable body.
     static let crashResumeBytes: Int64 = 1 << 20
+
+    /// Bodies of a known length below this are held in memory (budget permitting) and never
+    /// touch a file on the transfer thread; they are below `crashResumeBytes`, so a killed
+    /// process loses nothing it would otherwise have resumed.
+    static let memoryBodyBytes: Int64 = 1 << 20
+
+    /// A large body is handed to the disk in steps of this many bytes while it arrives, so
+    /// that the sync before it is stored waits only for the last step.
+    static let writebackStepBytes: Int64 = 8 << 20
 
     private var url: String { request.url }
     private var maxBytes: Int64 { settings.download.maxBytes }
@@ -223,7 +248,12 @@ final class Transfer {
             }
             resumedFrom = rangeStart
         } else {
-            if written > 0 {
+            if written > 0 && memory != nil {
+                memory!.removeAll(keepingCapacity: true)
+                hasher.reset()
+                prefix = []
+                written = 0
+            } else if written > 0 {
                 guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
                     failure = DownloadFailure.store(
                         url,
@@ -233,6 +263,7 @@ final class Transfer {
                 hasher.reset()
                 prefix = []
                 written = 0
+                writebackFrom = 0
             }
             resumedFrom = 0
             ifRange = Transfer.validator(etag: response.etag, lastModified: response.lastModified)
@@ -250,17 +281,48 @@ final class Transfer {
             failure = .tooLarge(url, bytes: written + length, limit: maxBytes)
             return false
         }
-        if descriptor < 0 {
-            do {
-                descriptor = try FileIO.open(
-                    request.partial.body, O_WRONLY | O_CREAT | O_TRUNC, mode: settings.fileMode)
-            } catch {
-                failure = .store(url, error)
+        if descriptor < 0 && memory == nil {
+            if let length = response.contentLength, length < Transfer.memoryBodyBytes,
+                budget.reserve(Int(length))
+            {
+                reserved = Int(length)
+                memory = []
+                memory!.reserveCapacity(reserved)
+            } else if !openFile() {
                 return false
             }
         }
         inBody = true
         return true
+    }
+
+    /// Opens the partial file for a body written to disk.
+    private func openFile() -> Bool {
+        do {
+            descriptor = try FileIO.open(
+                request.partial.body, O_WRONLY | O_CREAT | O_TRUNC, mode: settings.fileMode)
+            return true
+        } catch {
+            failure = .store(url, error)
+            return false
+        }
+    }
+
+    /// Moves a body held in memory to the partial file (it outgrew its announced length, or
+    /// it is kept for the next attempt) and gives its memory back.
+    private func spill() -> Bool {
+        guard let bytes = memory else { return true }
+        memory = nil
+        budget.release(reserved)
+        reserved = 0
+        guard openFile() else { return false }
+        do throws(StoreError) {
+            try FileIO.write(descriptor, bytes, path: request.partial.body)
+            return true
+        } catch {
+            failure = .store(url, error)
+            return false
+        }
     }
 
     /// A value for `If-Range`: a strong ETag, else the Last-Modified date (RFC 9110 13.1.5
@@ -278,13 +340,28 @@ final class Transfer {
             failure = .tooLarge(url, bytes: written + Int64(bytes.count), limit: maxBytes)
             return false
         }
-        do {
-            try FileIO.write(descriptor, bytes, path: request.partial.body)
-        } catch {
-            failure = .store(url, error)
+        if memory != nil, memory!.count + bytes.count > reserved, !spill() {
             return false
         }
+        if memory != nil {
+            memory!.append(contentsOf: bytes)
+        } else {
+            do {
+                try FileIO.write(descriptor, bytes, path: request.partial.body)
+            } catch {
+                failure = .store(url, error)
+                return false
+            }
+        }
         accept(bytes)
+        if startsWriteback && memory == nil
+            && written - writebackFrom >= Transfer.writebackStepBytes
+        {
+            // Only a hint to the kernel: a failure here shows up again in the sync that
+            // decides whether the body is stored.
+            _ = intake_start_writeback(descriptor, writebackFrom, written - writebackFrom)
+            writebackFrom = written
+        }
         if mimeType == nil && prefix.count >= settings.classifyBytes {
             return classify()
         }
@@ -315,6 +392,8 @@ final class Transfer {
         switch result {
         case .body:
             descriptor = -1
+            memory = nil
+            reserved = 0
         case .failed(let failure):
             keepOrDiscard(transient: failure.transient)
         }
@@ -344,16 +423,20 @@ final class Transfer {
         if mimeType == nil && !classify() {
             return .failed(failure!)
         }
+        let content: PendingOriginal.Content =
+            if let memory { .memory(memory) } else {
+                .file(descriptor: descriptor, path: request.partial.body)
+            }
         return .body(
             CompletedBody(
-                descriptor: descriptor, path: request.partial.body, sha256: hasher.finish(),
+                content: content, reservedBytes: reserved, sha256: hasher.finish(),
                 bytes: written, mimeType: mimeType!,
                 finalURL: easy.info(string: CURLINFO_EFFECTIVE_URL) ?? url, httpStatus: status,
                 resumedFromBytes: resumedFrom, hasValidator: validatorWritten))
     }
 
     private func keepOrDiscard(transient: Bool) {
-        let keep = transient && written > 0 && ifRange != nil
+        let keep = transient && written > 0 && ifRange != nil && spill()
         if keep, descriptor >= 0, fsync(descriptor) == 0 {
             request.partial.keep(url: url, ifRange: ifRange!, bytes: written)
         } else {
@@ -361,6 +444,9 @@ final class Transfer {
         }
         if descriptor >= 0 { close(descriptor) }
         descriptor = -1
+        memory = nil
+        budget.release(reserved)
+        reserved = 0
     }
 
     /// `Retry-After` as a time: seconds from now, or an HTTP date (parsed by curl_getdate).
