@@ -31,6 +31,7 @@ final class CommitBatcher: Sendable {
     /// The store folder, open for the batcher's whole life: `syncfs` reports a writeback
     /// error only if it happened after the descriptor it is given was opened.
     private let rootDescriptor: Int32
+    private let rounds = Atomic<Int>(0)
 
     /// A body and the caller waiting for it.
     private struct Job: Sendable {
@@ -91,8 +92,12 @@ final class CommitBatcher: Sendable {
         }
     }
 
+    /// Rounds run so far (for tests: many bodies share a round).
+    var roundsRun: Int { rounds.load(ordering: .relaxed) }
+
     /// One round over `pending`, in the order given.
     private func round(_ pending: [PendingOriginal]) -> [Result<StoredOriginal, StoreError>] {
+        rounds.add(1, ordering: .relaxed)
         var prepared = parallel(pending) { body throws(StoreError) in try self.prepare(body) }
         if store.syncs, prepared.contains(where: { (try? $0.get()) != nil }) {
             do throws(StoreError) {
@@ -134,7 +139,9 @@ final class CommitBatcher: Sendable {
         guard workers > 0 else { return [] }
         let chunk = (items.count + workers - 1) / workers
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in (worker * chunk)..<min(items.count, (worker + 1) * chunk) {
+            for index in stride(
+                from: worker * chunk, to: min(items.count, (worker + 1) * chunk), by: 1)
+            {
                 do throws(StoreError) {
                     results.set(index, .success(try work(items[index])))
                 } catch {
