@@ -13,7 +13,7 @@ final class Transfer {
     private let magic: Magic
     private let budget: MemoryBudget
     private let startsWriteback: Bool
-    private let hasher = SHA256()
+    private let hasher = StreamingDigest()
 
     /// The partial body's descriptor, open from the first body byte (or from the start when
     /// resuming) until `finish`.
@@ -126,6 +126,7 @@ final class Transfer {
         do {
             let file = try FileIO.open(path, O_RDWR)
             descriptor = file
+            hasher.offload()
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             while true {
                 let count = try buffer.withUnsafeMutableBytes { raw throws(StoreError) in
@@ -334,6 +335,7 @@ final class Transfer {
 
     /// Opens the partial file for a body written to disk.
     private func openFile() -> Bool {
+        hasher.offload()
         do {
             descriptor = try FileIO.open(
                 request.partial.body, O_WRONLY | O_CREAT | O_TRUNC, mode: settings.fileMode)
