@@ -64,6 +64,9 @@ import Testing
             #expect(stat(original.storePath, &status) == 0 && status.st_mode & 0o777 == 0o600)
         }
         #expect(batcher.roundsRun >= 1 && batcher.roundsRun < 200)
+        // Bodies that arrive while a round syncs wait for the next one, which then syncs
+        // the whole file system once for all of them.
+        #expect(batcher.fileSystemRoundsRun >= 1)
         #expect(fixture.temporaryEntries().isEmpty)
     }
 
@@ -107,6 +110,8 @@ import Testing
         #expect(!original.wasAlreadyStored)
         #expect(Array(try Data(contentsOf: URL(fileURLWithPath: original.storePath))) == body)
         #expect(fixture.temporaryEntries().isEmpty)
+        // One body alone syncs its own file and folders, not the whole file system.
+        #expect(batcher.roundsRun == 1 && batcher.fileSystemRoundsRun == 0)
     }
 
     @Test func aStoreWithoutSyncStoresTheSameWay() async throws {

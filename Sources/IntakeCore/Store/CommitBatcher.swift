@@ -15,6 +15,10 @@ import Synchronization
 /// 4. syncs the file system once more: every new name and folder is on the disk;
 /// 5. reports each body as stored.
 ///
+/// A round of fewer than `fileSystemSyncBodies` bodies syncs each body's file
+/// (`fdatasync`) in step 2 and, in step 4, each folder that got a name (and the parent of each
+/// folder created, as it is created) instead of the whole file system.
+///
 /// So a name in the store is only made for synced bytes, and a caller only hears "stored"
 /// once the name itself is synced. Bodies that arrive during a round wait for the next one, so
 /// under load each round carries more bodies and costs the same two syncs. Steps 1 and 3 run
@@ -22,8 +26,8 @@ import Synchronization
 /// writing a small body.
 ///
 /// Known limitation: `syncfs` also flushes what other programs wrote to the same file system;
-/// on a disk shared with heavy writers a round can take longer than syncing the store's own
-/// files would.
+/// on a disk shared with heavy writers a large round can take longer than syncing the store's
+/// own files would.
 final class CommitBatcher: Sendable {
     private let store: Store
     private let state = Mutex(State())
@@ -32,6 +36,7 @@ final class CommitBatcher: Sendable {
     /// error only if it happened after the descriptor it is given was opened.
     private let rootDescriptor: Int32
     private let rounds = Atomic<Int>(0)
+    private let fileSystemRounds = Atomic<Int>(0)
 
     /// A body and the caller waiting for it.
     private struct Job: Sendable {
@@ -94,12 +99,24 @@ final class CommitBatcher: Sendable {
 
     /// Rounds run so far (for tests: many bodies share a round).
     var roundsRun: Int { rounds.load(ordering: .relaxed) }
+    /// Rounds that synced the whole file system (for tests).
+    var fileSystemRoundsRun: Int { fileSystemRounds.load(ordering: .relaxed) }
 
     /// One round over `pending`, in the order given.
     private func round(_ pending: [PendingOriginal]) -> [Result<StoredOriginal, StoreError>] {
         rounds.add(1, ordering: .relaxed)
+        let wholeFileSystem = pending.count >= CommitBatcher.fileSystemSyncBodies
+        if wholeFileSystem { fileSystemRounds.add(1, ordering: .relaxed) }
         var prepared = parallel(pending) { body throws(StoreError) in try self.prepare(body) }
-        if store.syncs, prepared.contains(where: { (try? $0.get()) != nil }) {
+        if store.syncs && !wholeFileSystem {
+            prepared = parallel(prepared) { file throws(StoreError) -> Prepared in
+                let file = try file.get()
+                _ = try FileIO.retrying("fdatasync", file.path ?? self.store.temporary) {
+                    fdatasync(file.descriptor)
+                }
+                return file
+            }
+        } else if store.syncs, prepared.contains(where: { (try? $0.get()) != nil }) {
             do throws(StoreError) {
                 try syncFileSystem()
             } catch {
@@ -110,14 +127,18 @@ final class CommitBatcher: Sendable {
         var results = parallel(ready) { item throws(StoreError) -> StoredOriginal in
             let (body, file) = item
             let prepared = try file.get()
-            return try self.place(prepared, body: body)
+            return try self.place(prepared, body: body, syncingFolders: !wholeFileSystem)
         }
         for (_, file) in ready {
             if let file = try? file.get() { close(file.descriptor) }
         }
         if store.syncs, results.contains(where: { (try? $0.get()) != nil }) {
             do throws(StoreError) {
-                try syncFileSystem()
+                if wholeFileSystem {
+                    try syncFileSystem()
+                } else {
+                    try syncFolders(of: results)
+                }
             } catch {
                 // The names may not have reached the disk; take back the ones made here, so
                 // that a name in the store never points at bytes not known to be synced.
@@ -128,6 +149,29 @@ final class CommitBatcher: Sendable {
             }
         }
         return results
+    }
+
+    /// Rounds of at least this many bodies sync the whole file system twice; smaller ones
+    /// sync each body's file and the folders of the names made, so that a few large bodies do
+    /// not wait for everything other programs wrote to the same disk.
+    static let fileSystemSyncBodies = 16
+
+    /// Syncs each folder that got a name in `results`, each once, on several threads.
+    private func syncFolders(of results: [Result<StoredOriginal, StoreError>])
+        throws(StoreError)
+    {
+        var folders = Set<String>()
+        for case .success(let original) in results {
+            folders.insert(String(original.storePath[..<original.storePath.lastIndex(of: "/")!]))
+        }
+        for result in parallel(
+            Array(folders),
+            { folder throws(StoreError) in
+                try FileIO.syncFolder(folder)
+            })
+        {
+            try result.get()
+        }
     }
 
     /// Runs `work` over `items` on several threads, keeping their order.
@@ -202,14 +246,14 @@ final class CommitBatcher: Sendable {
     }
 
     /// Names a synced file by its content; the name of an equal body already there is kept.
-    private func place(_ file: Prepared, body: PendingOriginal) throws(StoreError)
-        -> StoredOriginal
+    private func place(_ file: Prepared, body: PendingOriginal, syncingFolders: Bool)
+        throws(StoreError) -> StoredOriginal
     {
         let ext = Store.imageExtensions[body.mimeType] ?? "bin"
         let destination = store.originalPath(sha256: body.sha256, ext: ext)
         var existed = try link(file, to: destination, creatingFolders: false)
         if existed == nil {
-            try store.makeParents(of: destination, syncing: false)
+            try store.makeParents(of: destination, syncing: syncingFolders && store.syncs)
             existed = try link(file, to: destination, creatingFolders: true)
         }
         if let path = file.path, existed == true { FileIO.remove(path) }
