@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -19,6 +20,25 @@ int intake_pipe_cloexec(int fds[2]) {
 
 int intake_rename_noreplace(const char *from, const char *to) {
     return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0 ? 0 : -errno;
+}
+
+int intake_open_tmpfile(const char *folder, unsigned int mode) {
+    int fd = open(folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, (mode_t)mode);
+    return fd >= 0 ? fd : -errno;
+}
+
+int intake_link_descriptor(int fd, const char *to) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, path, AT_FDCWD, to, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
+int intake_syncfs(int fd) {
+    return syncfs(fd) == 0 ? 0 : -errno;
+}
+
+int intake_start_writeback(int fd, long long offset, long long length) {
+    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE) == 0 ? 0 : -errno;
 }
 
 pid_t intake_spawn(const char *path, char *const argv[], char *const envp[],

@@ -24,4 +24,17 @@ int intake_statfs_type(const char *path, long long *type);
 /// Renames `from` to `to` unless `to` exists (renameat2 with RENAME_NOREPLACE, which Glibc's
 /// Swift module does not show); returns 0 or -errno (-EEXIST when `to` exists).
 int intake_rename_noreplace(const char *from, const char *to);
+
+/// Opens an unnamed regular file in `folder` for writing (open with O_TMPFILE); returns the
+/// descriptor (close-on-exec) or -errno (-EOPNOTSUPP or -EISDIR where the file system has none).
+int intake_open_tmpfile(const char *folder, unsigned int mode);
+/// Gives the unnamed file open as `fd` the name `to` (linkat through /proc/self/fd, which
+/// needs no capability); returns 0 or -errno (-EEXIST when `to` exists).
+int intake_link_descriptor(int fd, const char *to);
+/// Flushes every written byte and name of the file system holding `fd` (syncfs); returns 0
+/// or -errno, including a writeback error of any file on it since `fd` was opened.
+int intake_syncfs(int fd);
+/// Starts writing `length` bytes of `fd` from `offset` to the disk without waiting
+/// (sync_file_range with SYNC_FILE_RANGE_WRITE); returns 0 or -errno.
+int intake_start_writeback(int fd, long long offset, long long length);
 #endif

@@ -14,9 +14,14 @@ public final class Downloader: Sendable {
     private let settings: DownloadSettings
     private let engine: TransferEngine
     private let nextID = Atomic<UInt64>(1)
-    /// Syncing a finished body blocks; it runs here, off the engine's thread and off the
+    /// Writes, syncs and names finished bodies in rounds, off the engine's thread and off the
     /// cooperative pool.
-    private let syncQueue = DispatchQueue(label: "intake.download.sync", attributes: .concurrent)
+    private let batcher: CommitBatcher
+    private let budget: MemoryBudget
+
+    /// Small bodies held in memory between their transfer and their round in the store, at
+    /// most: 64 MiB, whatever the concurrency.
+    static let memoryBudgetBytes = 64 << 20
 
     /// A downloader writing into `store` (whose folders it creates), driven by its own thread.
     public init(store: Store, settings: DownloadSettings, logger: Logger = .silent)
@@ -31,7 +36,11 @@ public final class Downloader: Sendable {
         }
         self.store = store
         self.settings = settings
-        self.engine = TransferEngine(settings: settings, magic: magic, logger: logger)
+        self.batcher = try CommitBatcher(store: store)
+        self.budget = MemoryBudget(limit: Downloader.memoryBudgetBytes)
+        self.engine = TransferEngine(
+            settings: settings, magic: magic, logger: logger, budget: budget,
+            startsWriteback: store.syncs)
         engine.start()
     }
 
@@ -76,33 +85,30 @@ public final class Downloader: Sendable {
         PartialDownload(folder: store.temporary, taskID: taskID).discard()
     }
 
-    /// Syncs a complete body and gives it its content address.
+    /// Stores a complete body: returns once its bytes and its name are synced.
     private func commit(_ body: CompletedBody, url: String, partial: PartialDownload) async
         -> DownloadOutcome
     {
-        let store = self.store
-        return await withCheckedContinuation { continuation in
-            syncQueue.async {
-                let outcome: DownloadOutcome
-                do throws(StoreError) {
-                    defer { close(body.descriptor) }
-                    if store.syncs { try FileIO.fsync(body.descriptor, path: body.path) }
-                    let original = try store.commit(
-                        temporaryFile: body.path, sha256: body.sha256, bytes: body.bytes,
-                        mimeType: body.mimeType)
-                    outcome = .stored(
-                        DownloadedOriginal(
-                            original: original, finalURL: body.finalURL,
-                            httpStatus: body.httpStatus, resumedFromBytes: body.resumedFromBytes))
-                    if body.hasValidator { FileIO.remove(partial.validator) }
-                } catch {
-                    outcome = .failed(.store(url, error))
-                    partial.discard()
-                }
-                continuation.resume(returning: outcome)
-            }
+        let pending = PendingOriginal(
+            content: body.content, sha256: body.sha256, bytes: body.bytes,
+            mimeType: body.mimeType)
+        let result = await batcher.commit(pending)
+        budget.release(body.reservedBytes)
+        switch result {
+        case .success(let original):
+            if body.hasValidator { FileIO.remove(partial.validator) }
+            return .stored(
+                DownloadedOriginal(
+                    original: original, finalURL: body.finalURL, httpStatus: body.httpStatus,
+                    resumedFromBytes: body.resumedFromBytes))
+        case .failure(let error):
+            partial.discard()
+            return .failed(.store(url, error))
         }
     }
+
+    /// Body bytes held in memory now (for tests: all are given back once fetches end).
+    var bytesHeldInMemory: Int { budget.inUse }
 
     /// `host:port` of an absolute http or https URL, or nil for anything else.
     static func hostKey(of url: String) -> String? {

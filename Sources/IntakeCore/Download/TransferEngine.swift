@@ -18,6 +18,8 @@ final class TransferEngine: @unchecked Sendable {
     private let policy: AddressPolicy
     private let magic: Magic
     private let logger: Logger
+    private let budget: MemoryBudget
+    private let startsWriteback: Bool
 
     private var waiting: [String: HostQueue] = [:]
     private var hostOrder: [String] = []
@@ -48,10 +50,15 @@ final class TransferEngine: @unchecked Sendable {
         }
     }
 
-    init(settings: DownloadSettings, magic: Magic, logger: Logger) {
+    init(
+        settings: DownloadSettings, magic: Magic, logger: Logger, budget: MemoryBudget,
+        startsWriteback: Bool
+    ) {
         self.settings = settings
         self.magic = magic
         self.logger = logger
+        self.budget = budget
+        self.startsWriteback = startsWriteback
         self.policy = AddressPolicy(
             allowsPrivateAddresses: settings.download.allowPrivateAddresses,
             exemptAddresses: settings.exemptAddresses)
@@ -141,7 +148,8 @@ final class TransferEngine: @unchecked Sendable {
         let transfer: Transfer
         do {
             transfer = try Transfer(
-                request: request, settings: settings, policy: policy, magic: magic)
+                request: request, settings: settings, policy: policy, magic: magic,
+                budget: budget, startsWriteback: startsWriteback)
         } catch {
             request.continuation.resume(returning: .failed(error))
             return

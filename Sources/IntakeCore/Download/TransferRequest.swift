@@ -15,11 +15,13 @@ enum TransferResult: Sendable {
     case failed(DownloadFailure)
 }
 
-/// A body received whole, still under its temporary name and not yet synced.
+/// A body received whole, in memory or still under its temporary name, not yet synced.
 struct CompletedBody: Sendable {
-    /// The open descriptor of the body; the receiver syncs and closes it.
-    let descriptor: Int32
-    let path: String
+    /// The bytes: in memory, or in the partial file whose open descriptor the receiver
+    /// closes.
+    let content: PendingOriginal.Content
+    /// Bytes of the downloader's memory budget the body holds; the receiver releases them.
+    let reservedBytes: Int
     let sha256: String
     let bytes: Int64
     let mimeType: String

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// The system calls the store makes, each retrying `EINTR` here and nowhere else, each
@@ -24,6 +25,26 @@ enum FileIO {
         try retrying("open", path) { Glibc.open(path, flags | O_CLOEXEC, mode_t(mode)) }
     }
 
+    /// Opens a new file in `folder` for writing: an unnamed one (`O_TMPFILE`, nothing to
+    /// clean up if the process dies) where the file system has them, else a named one, whose
+    /// path is returned.
+    static func openUnnamed(in folder: String, mode: UInt32) throws(StoreError)
+        -> (descriptor: Int32, path: String?)
+    {
+        while true {
+            let result = intake_open_tmpfile(folder, mode)
+            if result >= 0 { return (result, nil) }
+            switch -result {
+            case EINTR: continue
+            case EOPNOTSUPP, EISDIR, EINVAL:
+                let path = folder + "/body-" + Identifier.uuidV7() + ".part"
+                return (try open(path, O_WRONLY | O_CREAT | O_EXCL, mode: mode), path)
+            default:
+                throw StoreError.system(function: "open(O_TMPFILE)", path: folder, errno: -result)
+            }
+        }
+    }
+
     /// Reads up to `buffer.count` bytes; 0 at the end of the file.
     static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String)
         throws(StoreError) -> Int
@@ -41,6 +62,14 @@ enum FileIO {
                 Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
             }
         }
+    }
+
+    /// Writes every byte of `bytes`.
+    static func write(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(StoreError) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(StoreError) in try write(descriptor, raw, path: path) }
+        }
+        try result.get()
     }
 
     /// Flushes a file's data and size to the disk.

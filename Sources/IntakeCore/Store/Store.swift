@@ -214,13 +214,26 @@ public final class Store: Sendable {
     /// file-system work of storing a small file.
     private func makeParents(_ second: String) throws(StoreError) {
         if knownFolders.withLock({ $0.contains(second) }) { return }
+        try makeParents(of: second + "/", syncing: syncs)
+        knownFolders.withLock { _ = $0.insert(second) }
+    }
+
+    /// Creates the folders `originals/aa` and `originals/aa/bb` of the original at `path`
+    /// where missing; `syncing` syncs the parent of each folder created (the commit batcher
+    /// syncs the whole file system instead).
+    func makeParents(of path: String, syncing: Bool) throws(StoreError) {
+        let second = String(path[..<path.lastIndex(of: "/")!])
         let first = String(second[..<second.lastIndex(of: "/")!])
-        if try FileIO.makeFolder(first, mode: folderMode), syncs {
+        if mkdir(second, mode_t(folderMode)) == 0 {
+            if syncing { try FileIO.syncFolder(first) }
+            return
+        }
+        if errno == EEXIST { return }
+        if try FileIO.makeFolder(first, mode: folderMode), syncing {
             try FileIO.syncFolder(originals)
         }
-        if try FileIO.makeFolder(second, mode: folderMode), syncs {
+        if try FileIO.makeFolder(second, mode: folderMode), syncing {
             try FileIO.syncFolder(first)
         }
-        knownFolders.withLock { _ = $0.insert(second) }
     }
 }

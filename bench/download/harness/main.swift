@@ -4,7 +4,7 @@
 //
 // Usage: intake-bench-download URL_LIST HOME CONCURRENCY [--no-sync]
 //
-// `--no-sync` skips the fsync calls the store makes before an original counts as stored, to
+// `--no-sync` skips the syncs the store makes before an original counts as stored, to
 // time the transfer engine alone beside tools that never sync; intake itself always syncs.
 
 import Foundation
