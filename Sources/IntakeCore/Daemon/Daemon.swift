@@ -69,8 +69,9 @@ public final class Daemon {
         let metrics = try MetricsLoop(
             home: home, downloaded: downloadedBytes, gate: disk.gate, fileMode: files.fileMode,
             logger: logger)
-        disk.start()
         metrics.start()
+        disk.onChange { metrics.refresh() }
+        disk.start()
         let notifier = SystemdNotifier()
         let owner = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.uuidV7())"
         let inspector = try ImageInspector(settings: configuration.analysis)

@@ -22,6 +22,7 @@ final class DiskWatch: @unchecked Sendable {
     /// gate logged exactly once, whichever thread saw it first.
     private let announcedPause = Atomic<Bool>(false)
     private var timer: (any DispatchSourceTimer)?
+    private let changed = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(home: Home, minimumFreeBytes: UInt64, logger: Logger) {
         self.diskGuard = DiskSpaceGuard(
@@ -31,6 +32,11 @@ final class DiskWatch: @unchecked Sendable {
 
     /// The gate the inbox and the stage workers wait at.
     var gate: PauseGate { diskGuard.gate }
+
+    /// Calls `action` after each logged change of the gate (the metrics file is rewritten).
+    func onChange(_ action: @escaping @Sendable () -> Void) {
+        changed.withLock { $0 = action }
+    }
 
     /// Measures now, then every `interval`.
     func start() {
@@ -74,6 +80,7 @@ final class DiskWatch: @unchecked Sendable {
         guard announcedPause.exchange(paused, ordering: .acquiringAndReleasing) != paused else {
             return
         }
+        defer { changed.withLock { $0 }?() }
         let freeText = free.map { "\($0)" } ?? "unknown"
         if paused {
             logger.warning(

@@ -39,6 +39,11 @@ final class MetricsLoop: @unchecked Sendable {
         }
     }
 
+    /// Writes the file soon, out of turn (the pause gate changed).
+    func refresh() {
+        queue.async { [weak self] in self?.writeNow() }
+    }
+
     /// Writes the file a last time and stops.
     func stop() {
         queue.sync {
