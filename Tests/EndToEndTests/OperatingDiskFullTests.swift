@@ -67,11 +67,11 @@ struct OperatingDiskFullTests {
         let process = try #require(operating.process)
         #expect(process.waitForStderr(containing: "intake paused: disk full", timeout: 20))
 
-        let base = try TinyJPEG.base(in: scratch)
         let total = 40
-        for index in 0..<total {
+        let images = try TinyJPEG.make(total, in: scratch.file("images"))
+        for (index, image) in images.enumerated() {
             let staged = operating.home + "/.drop-\(index).jpg"
-            try TinyJPEG.variant(base, index).write(to: URL(fileURLWithPath: staged))
+            try FileManager.default.copyItem(atPath: image, toPath: staged)
             rename(staged, operating.home + "/inbox/photo-\(index).jpg")
         }
         // Paused: the drops stay where they are for a while (checked over two gate checks).

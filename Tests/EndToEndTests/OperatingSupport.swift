@@ -126,29 +126,23 @@ final class OperatingHome {
     }
 }
 
-/// Tiny distinct JPEGs: one 8x8 image made with ImageMagick, copied with a different JPEG
-/// comment segment each, so every copy has its own content (and sha256) and decodes alike.
+/// Tiny distinct JPEGs: 16x16 random noise made by one ImageMagick call, so that every
+/// image differs in content and in its perceptual hash (identical pixels would make every
+/// image a near duplicate of all the others, which is not the load these tests are about).
 enum TinyJPEG {
-    static func base(in folder: TemporaryFolder) throws -> Data {
-        let path = folder.file("base.jpg")
+    /// Writes `count` images as `folder/noise-<n>.jpg` and returns their paths.
+    static func make(_ count: Int, in folder: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let convert = Process()
         convert.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        convert.arguments = ["convert", "-size", "8x8", "xc:#3366cc", path]
+        convert.arguments = [
+            "convert", "-size", "16x16", "xc:gray", "-duplicate", "\(count - 1)", "+noise",
+            "Random", folder + "/noise-%d.jpg",
+        ]
         try convert.run()
         convert.waitUntilExit()
         #expect(convert.terminationStatus == 0, "ImageMagick convert failed")
-        return try Data(contentsOf: URL(fileURLWithPath: path))
-    }
-
-    /// `base` with the comment `variant <index>` right after its SOI marker.
-    static func variant(_ base: Data, _ index: Int) -> Data {
-        let text = Array("variant \(index)".utf8)
-        let length = text.count + 2
-        var data = Data(base.prefix(2))
-        data.append(contentsOf: [0xFF, 0xFE, UInt8(length >> 8), UInt8(length & 0xFF)])
-        data.append(contentsOf: text)
-        data.append(base.dropFirst(2))
-        return data
+        return (0..<count).map { folder + "/noise-\($0).jpg" }
     }
 }
 
