@@ -69,10 +69,12 @@ public struct Configuration: Sendable, Equatable {
         public var format = Logger.Format.text
     }
 
-    /// `[files]`: permissions of what intake creates under the home.
+    /// `[files]`: permissions of what intake creates under the home, and the free space below
+    /// which it pauses taking work.
     public struct Files: Sendable, Equatable {
         public var fileMode: UInt32 = 0o600
         public var folderMode: UInt32 = 0o700
+        public var minFreeMegabytes = 64
     }
 
     public var inbox = Inbox()

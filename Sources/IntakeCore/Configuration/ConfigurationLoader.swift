@@ -102,6 +102,7 @@ public enum ConfigurationLoader {
         choice("log", "format", \.log.format),
         mode("files", "file_mode", \.files.fileMode),
         mode("files", "folder_mode", \.files.folderMode),
+        int("files", "min_free_mb", 0...1_000_000, \.files.minFreeMegabytes),
     ]
 
     private static func int(

@@ -59,6 +59,7 @@ public enum ConfigurationTemplate {
         [files]
         file_mode = "0600"            # mode of files intake creates (widen for group access)
         folder_mode = "0700"          # mode of folders intake creates
+        min_free_mb = 64              # below this much free space, intake pauses taking work
 
         """
 

@@ -27,12 +27,14 @@ public final class Daemon {
         try home.createLayout(folderMode: files.folderMode)
         let lock = try HomeLock(path: home.lock, fileMode: files.fileMode)
 
+        let disk = DiskWatch(
+            home: home, minimumFreeBytes: UInt64(files.minFreeMegabytes) << 20, logger: logger)
         let spool = Spool(home: home, configuration: configuration)
         let relay = OutboxRelay(
             databasePath: home.database,
             publisher: SpoolPublisher(
                 spool: spool, retentionDays: configuration.spool.retentionDays),
-            logger: logger)
+            logger: logger, failed: { disk.noteFailure($0) })
         let store = try SQLiteTaskStore(
             path: home.database, settings: QueueSettings(configuration: configuration),
             afterCommit: { relay.wake() })
@@ -65,8 +67,11 @@ public final class Daemon {
             store: originals, downloader: downloader, home: home, logger: logger,
             downloaded: downloadedBytes)
         let metrics = try MetricsLoop(
-            home: home, downloaded: downloadedBytes, fileMode: files.fileMode, logger: logger)
+            home: home, downloaded: downloadedBytes, gate: disk.gate, fileMode: files.fileMode,
+            logger: logger)
         metrics.start()
+        disk.onChange { metrics.refresh() }
+        disk.start()
         let notifier = SystemdNotifier()
         let owner = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.uuidV7())"
         let inspector = try ImageInspector(settings: configuration.analysis)
@@ -78,17 +83,22 @@ public final class Daemon {
         let pools = [
             StageWorkerPool(
                 stage: .download, concurrency: configuration.download.concurrency, store: store,
-                owner: owner, logger: logger, handler: { await download.handle($0) },
+                owner: owner, logger: logger, diskGuard: disk.diskGuard,
+                handler: { await download.handle($0) },
                 epilogue: { download.finished($0, outcome: $1, applied: $2) }),
             StageWorkerPool(
                 stage: .metadata, concurrency: configuration.metadata.concurrency, store: store,
-                owner: owner, logger: logger, handler: { await metadata.handle($0) }),
+                owner: owner, logger: logger, diskGuard: disk.diskGuard,
+                handler: { await metadata.handle($0) }),
             StageWorkerPool(
                 stage: .analysis, concurrency: configuration.analysis.concurrency, store: store,
-                owner: owner, logger: logger, handler: { await analysis.handle($0) },
+                owner: owner, logger: logger, diskGuard: disk.diskGuard,
+                handler: { await analysis.handle($0) },
                 epilogue: { analysis.finished($0, outcome: $1, applied: $2) }),
         ]
-        let inbox = Inbox(home: home, settings: InboxSettings(configuration), logger: logger)
+        let inbox = Inbox(
+            home: home, settings: InboxSettings(configuration), logger: logger,
+            diskGuard: disk.diskGuard)
         let failure = DaemonFailure()
         let logger = self.logger
         let home = self.home
@@ -153,6 +163,7 @@ public final class Daemon {
         relay.drainNow()
         relay.stop()
         runner.stop()
+        disk.stop()
         metrics.stop()
         withExtendedLifetime(lock) {}
         if let error = failure.error {

@@ -16,11 +16,13 @@ final class MetricsLoop: @unchecked Sendable {
     /// How often the file is rewritten.
     static let interval: Duration = .seconds(15)
 
-    init(home: Home, downloaded: MetricCounter, fileMode: UInt32, logger: Logger) throws {
+    init(
+        home: Home, downloaded: MetricCounter, gate: PauseGate, fileMode: UInt32, logger: Logger
+    ) throws {
         self.home = home
         self.fileMode = fileMode
         self.logger = logger
-        self.collector = try MetricsCollector(home: home, downloaded: downloaded)
+        self.collector = try MetricsCollector(home: home, downloaded: downloaded, gate: gate)
     }
 
     /// Writes the file now and then every `interval`.
@@ -35,6 +37,11 @@ final class MetricsLoop: @unchecked Sendable {
             timer.resume()
             self.timer = timer
         }
+    }
+
+    /// Writes the file soon, out of turn (the pause gate changed).
+    func refresh() {
+        queue.async { [weak self] in self?.writeNow() }
     }
 
     /// Writes the file a last time and stops.

@@ -30,6 +30,7 @@ public final class OutboxRelay: @unchecked Sendable {
     private let publisher: any EventPublisher
     private let settings: Settings
     private let logger: Logger
+    private let failed: @Sendable (any Error) -> Void
     private let queue = DispatchQueue(label: "intake.outbox-relay")
     private let wakePending = Atomic<Bool>(false)
     private var database: Database?
@@ -38,14 +39,17 @@ public final class OutboxRelay: @unchecked Sendable {
     private var stopped = false
     private var published = 0
 
+    /// `failed` hears of every batch that could not be published (the daemon pauses on a full
+    /// disk).
     public init(
         databasePath: String, publisher: any EventPublisher, settings: Settings = Settings(),
-        logger: Logger = .silent
+        logger: Logger = .silent, failed: @escaping @Sendable (any Error) -> Void = { _ in }
     ) {
         self.databasePath = databasePath
         self.publisher = publisher
         self.settings = settings
         self.logger = logger
+        self.failed = failed
     }
 
     /// Opens the database, cleans up after an interrupted run, publishes the backlog and
@@ -111,6 +115,7 @@ public final class OutboxRelay: @unchecked Sendable {
             }
         } catch {
             // The batch stays unpublished; the safety timer tries it again.
+            failed(error)
             logger.error(
                 "event publishing failed", ("error", "\(error)"),
                 ("retry.in.s", "\(settings.safetyInterval.components.seconds)"))

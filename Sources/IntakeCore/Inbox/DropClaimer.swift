@@ -27,6 +27,8 @@ final class DropClaimer {
     private let workDevice: UInt64
     /// True when some drop could not be finished and `recover()` should run again.
     private(set) var needsRecovery = false
+    /// Hears of every failure to record or move a drop (the daemon pauses on a full disk).
+    var failed: (any Error) -> Void = { _ in }
 
     /// The most drops handed to the sink in one call.
     static let batchLimit = 512
@@ -71,6 +73,7 @@ final class DropClaimer {
         do {
             ids = try DropLedger.insertClaiming(plans, in: database)
         } catch {
+            failed(error)
             logger.error("cannot record drops; they stay in the inbox", ("error", "\(error)"))
             return 0
         }
@@ -79,6 +82,7 @@ final class DropClaimer {
             do {
                 try DropMover.move(plan.originPath, to: plan.workPath, method: plan.method)
             } catch {
+                failed(error)
                 if error.errno != ENOENT {
                     logger.warning(
                         "cannot move drop into work; it stays in the inbox",
@@ -206,6 +210,7 @@ final class DropClaimer {
                         afterRecord(drop)
                     } catch {
                         needsRecovery = true
+                        failed(error)
                         logger.error(
                             "cannot record drop; it is retried later", ("trace.id", drop.traceID),
                             ("path", drop.origin), ("error", "\(error)"))
@@ -260,6 +265,7 @@ final class DropClaimer {
             settle(dropID, state: "rejected", workPath: target)
         } catch {
             needsRecovery = true
+            failed(error)
             logger.error(
                 "cannot move rejected drop", ("trace.id", traceID), ("path", workPath),
                 ("error", error.message))
@@ -271,6 +277,7 @@ final class DropClaimer {
             try DropLedger.settle(dropID, state: state, workPath: workPath, in: database)
         } catch {
             needsRecovery = true
+            failed(error)
             logger.error("cannot update drop", ("drop.id", "\(dropID)"), ("error", "\(error)"))
         }
     }

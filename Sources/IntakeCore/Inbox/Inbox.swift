@@ -12,12 +12,19 @@ public final class Inbox: Sendable {
     public let home: Home
     public let settings: InboxSettings
     private let logger: Logger
+    private let diskGuard: DiskSpaceGuard?
     private let readyFlag = Atomic<Bool>(false)
 
-    public init(home: Home, settings: InboxSettings, logger: Logger = .silent) {
+    /// `diskGuard`, when given, holds claims back while its gate is closed and hears of every
+    /// failure to record or move a drop, so that a full disk pauses the inbox.
+    public init(
+        home: Home, settings: InboxSettings, logger: Logger = .silent,
+        diskGuard: DiskSpaceGuard? = nil
+    ) {
         self.home = home
         self.settings = settings
         self.logger = logger
+        self.diskGuard = diskGuard
     }
 
     /// True once `run` has finished its start-up scan: every file that was in the inbox at
@@ -32,13 +39,15 @@ public final class Inbox: Sendable {
         let home = home
         let settings = settings
         let logger = logger
+        let diskGuard = diskGuard
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation {
                 (continuation: CheckedContinuation<Void, any Error>) in
                 let thread = Thread { [self] in
                     do {
                         let engine = try InboxEngine(
-                            home: home, settings: settings, sink: sink, logger: logger)
+                            home: home, settings: settings, sink: sink, logger: logger,
+                            diskGuard: diskGuard)
                         try engine.run(control: control) {
                             readyFlag.store(true, ordering: .releasing)
                         }
@@ -63,7 +72,8 @@ public final class Inbox: Sendable {
     /// flight would undo them.
     @discardableResult
     public func scanOnce(sink: some DropSink) throws -> Int {
-        let engine = try InboxEngine(home: home, settings: settings, sink: sink, logger: logger)
+        let engine = try InboxEngine(
+            home: home, settings: settings, sink: sink, logger: logger, diskGuard: diskGuard)
         return engine.scanOnce()
     }
 }

@@ -12,13 +12,22 @@ final class InboxEngine {
     let rules: IgnoreRules
     let claimer: DropClaimer
     private let logger: Logger
+    private let gate: PauseGate?
     private var queue: SettleQueue
     private var rootMissingLogged = false
 
-    init(home: Home, settings: InboxSettings, sink: any DropSink, logger: Logger) throws {
+    /// How long the loop waits at a closed gate before it looks at its other work (inotify
+    /// events, a stop request) again.
+    static let pausedWait: Duration = .milliseconds(250)
+
+    init(
+        home: Home, settings: InboxSettings, sink: any DropSink, logger: Logger,
+        diskGuard: DiskSpaceGuard? = nil
+    ) throws {
         self.home = home
         self.settings = settings
         self.logger = logger
+        self.gate = diskGuard?.gate
         rules = IgnoreRules(extra: settings.ignore)
         queue = SettleQueue(settleMillis: settings.settleMillis)
         let database = try Database(path: home.database)
@@ -26,6 +35,9 @@ final class InboxEngine {
             maxImageBytes: settings.maxImageBytes, maxURLs: settings.maxURLs)
         claimer = try DropClaimer(
             home: home, database: database, classifier: classifier, sink: sink, logger: logger)
+        if let diskGuard {
+            claimer.failed = { diskGuard.noteFailure($0) }
+        }
     }
 
     /// Finishes what an earlier run left halfway, then takes every file in the inbox once it
@@ -82,6 +94,12 @@ final class InboxEngine {
                 if claimer.needsRecovery { claimer.recover() }
                 scan(watcher: watcher, restart: false)
                 nextRescan = Clock.monotonicNanos() + rescanNanos
+            }
+            // While paused (a full disk), settled files stay in the inbox and in the settle
+            // queue; the loop keeps reading inotify so that the kernel's queue does not overflow.
+            if let gate, gate.isPaused, queue.nextDue != nil {
+                _ = gate.waitBlocking(timeout: InboxEngine.pausedWait)
+                continue
             }
             claimSettled()
         }

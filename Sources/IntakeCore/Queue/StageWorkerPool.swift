@@ -4,6 +4,10 @@
 /// One dispatcher per stage does the claiming, so claims are batched (one statement claims as
 /// many jobs as there are free slots). It sleeps on the queue's `WakeSignal`: woken by new
 /// work, by a worker finishing, or by a timer set for the next retry or lease expiry.
+///
+/// With a `DiskSpaceGuard`, the dispatcher waits at its gate before each claim, so a full disk
+/// holds new jobs back (running ones finish), and every failure that says the disk is full
+/// (a stage failing with `disk_full`, the store refusing a write) closes the gate.
 public struct StageWorkerPool: Sendable {
     /// What a worker does with a job; `nil` means it was interrupted and the job goes back.
     public typealias Handler = @Sendable (ClaimedJob) async -> StageOutcome?
@@ -18,10 +22,12 @@ public struct StageWorkerPool: Sendable {
     private let handler: Handler
     private let epilogue: Epilogue?
     private let logger: Logger
+    private let diskGuard: DiskSpaceGuard?
 
     public init(
         stage: TaskStage, concurrency: Int, store: any TaskStore, owner: String,
-        logger: Logger, handler: @escaping Handler, epilogue: Epilogue? = nil
+        logger: Logger, diskGuard: DiskSpaceGuard? = nil, handler: @escaping Handler,
+        epilogue: Epilogue? = nil
     ) {
         precondition(concurrency > 0, "a stage needs at least one worker")
         self.stage = stage
@@ -31,6 +37,7 @@ public struct StageWorkerPool: Sendable {
         self.logger = logger
         self.handler = handler
         self.epilogue = epilogue
+        self.diskGuard = diskGuard
     }
 
     /// Works until the calling task is cancelled, then lets running jobs finish and returns.
@@ -39,12 +46,19 @@ public struct StageWorkerPool: Sendable {
         let running = RunningCount()
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
+                if let gate = diskGuard?.gate, gate.isPaused {
+                    // Cancellation (a stop signal) ends the wait with an error; the loop's
+                    // condition then ends the dispatcher.
+                    try? await gate.wait()
+                    continue
+                }
                 let free = concurrency - running.value
                 var claimed: [ClaimedJob] = []
                 if free > 0 {
                     do {
                         claimed = try await store.claim(stage, owner: owner, limit: free)
                     } catch {
+                        diskGuard?.noteFailure(error)
                         logger.error(
                             "claim failed", ("stage", stage.rawValue), ("error", "\(error)"))
                     }
@@ -80,6 +94,9 @@ public struct StageWorkerPool: Sendable {
 
     private func process(_ job: ClaimedJob) async {
         let outcome = await handler(job)
+        if case .failed(let failure) = outcome {
+            diskGuard?.noteFailure(failure)
+        }
         do {
             guard let outcome else {
                 try await store.release(job)
@@ -93,6 +110,7 @@ public struct StageWorkerPool: Sendable {
                     ("stage", stage.rawValue))
             }
         } catch {
+            diskGuard?.noteFailure(error)
             logger.error(
                 "recording a stage outcome failed", ("task.id", job.taskID),
                 ("trace.id", job.traceID), ("stage", stage.rawValue), ("error", "\(error)"))
