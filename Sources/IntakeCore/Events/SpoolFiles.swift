@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// The system calls the spool is built from, each retrying `EINTR` and throwing an
@@ -81,6 +82,19 @@ enum SpoolFiles {
     }
 
     /// Syncs a folder, so that the names created in it survive a power cut.
+    /// Flushes the whole file system that `descriptor` (open on `path`) lives on: syncfs(2).
+    static func syncFileSystem(_ descriptor: Int32, path: String) throws(EventError) {
+        guard retrying({ intake_syncfs(descriptor) }) == 0 else { throw failure("syncfs", path) }
+    }
+
+    /// Flushes the whole file system that the folder `path` lives on.
+    static func syncFileSystem(of path: String) throws(EventError) {
+        let descriptor = retrying { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard descriptor >= 0 else { throw failure("open", path) }
+        defer { close(descriptor) }
+        try syncFileSystem(descriptor, path: path)
+    }
+
     static func syncFolder(_ path: String) throws(EventError) {
         let descriptor = retrying { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard descriptor >= 0 else { throw failure("open", path) }

@@ -49,8 +49,14 @@ public struct SpoolPublisher: EventPublisher {
             written.append((event, name))
         }
         // Every file is complete and on disk before the first link makes any of them visible.
+        // A large batch is synced with one syncfs(2) rather than one fsync per file: the files
+        // share a file system, and one flush of it costs about what one fsync does.
+        let wholeFileSystem = syncing && open.count >= SpoolPublisher.syncfsThreshold
+        if wholeFileSystem, let first = open.first {
+            try SpoolFiles.syncFileSystem(first.descriptor, path: first.path)
+        }
         while let file = open.popLast() {
-            if syncing {
+            if syncing && !wholeFileSystem {
                 try SpoolFiles.syncAndClose(file.descriptor, path: file.path)
             } else {
                 close(file.descriptor)
@@ -67,12 +73,19 @@ public struct SpoolPublisher: EventPublisher {
             touched.insert(day)
             try SpoolFiles.remove(temporary)
         }
-        if syncing {
+        if wholeFileSystem {
+            try SpoolFiles.syncFileSystem(of: spool.tmp)
+        } else if syncing {
             for folder in touched.sorted() {
                 try SpoolFiles.syncFolder(folder)
             }
         }
     }
+
+    /// From this many events in a batch on, the batch is synced with syncfs(2). Known
+    /// limitation: syncfs also flushes what other programs wrote to the same file system, so
+    /// on a busy disk a large batch can wait for their data too.
+    static let syncfsThreshold = 8
 
     public func maintain(now: Int64) throws {
         try spool.prune(retentionDays: retentionDays, now: now)
