@@ -11,7 +11,7 @@ struct OperatingCrashTests {
     /// with a one-line URL list staged for each.
     final class Workload {
         let operating: OperatingHome
-        let nginx: OperatingNginx
+        let nginx: NginxServer
         let staging: String
         let names: [String]
 
@@ -24,7 +24,7 @@ struct OperatingCrashTests {
                 try FileManager.default.createDirectory(
                     atPath: path, withIntermediateDirectories: true)
             }
-            nginx = try OperatingNginx(root: served, folder: folder.path)
+            nginx = try NginxServer(root: served, folder: folder.path)
             let images = try TinyJPEG.make(files + urls, in: folder.file("images"))
             var names: [String] = []
             for index in 0..<files {

@@ -123,7 +123,7 @@ struct PipelineRun: Sendable {
         try manager.copyItem(
             atPath: Paths.repository + "/Samples/plugins/log-finished", toPath: plugin)
         chmod(plugin, 0o755)
-        let server = try PipelineNginx(root: served, folder: folder.path)
+        let server = try NginxServer(root: served, folder: folder.path)
         let daemon = try IntakeProcess(["run", "--home", home])
         defer {
             daemon.send(SIGTERM)
@@ -143,7 +143,7 @@ struct PipelineRun: Sendable {
         try Self.waitForDownloads(home: home, tasks: images.count + 1)
         let list = try Self.intake(
             ["add", "--home", home]
-                + Self.servedSources.map { server.url(($0 as NSString).lastPathComponent) })
+                + Self.servedSources.map { server.url("/" + ($0 as NSString).lastPathComponent) })
         urlListTrace = String(list.split(separator: " ").first ?? "")
         let wait = try IntakeProcess.run(
             ["wait", "--timeout", "300", "--home", home], timeout: 320)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import IntakeCore
 
 /// One test's temporary home with a store, and a folder of files for the test servers to

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The scripted HTTP server of `fault_server.py`, started for one test on 127.0.0.1 and an
 /// ephemeral port. It serves the files of `root` and misbehaves as each path asks. Closing its
@@ -73,12 +74,6 @@ final class FaultServer {
             process.waitUntilExit()
         }
     }
-}
-
-/// A test server did not come up.
-struct ServerStartError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 extension FileHandle {

@@ -4,11 +4,11 @@ import Foundation
 /// its prefix, configuration, logs and temporary files in the test's own folder. Serves
 /// `root` with ranges and keep-alive; `/throttled/` serves the same files fast for the first
 /// 160 KB of a response and at 2 KB/s after that.
-final class NginxServer {
-    let port: Int
+public final class NginxServer {
+    public let port: Int
     private let process: Process
 
-    init(root: String, folder: String) throws {
+    public init(root: String, folder: String) throws {
         var lastError = ""
         for _ in 0..<5 {
             let port = try NginxServer.freePort()
@@ -68,11 +68,11 @@ final class NginxServer {
         stop()
     }
 
-    func url(_ path: String) -> String {
+    public func url(_ path: String) -> String {
         "http://127.0.0.1:\(port)\(path)"
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -80,7 +80,7 @@ final class NginxServer {
     }
 
     /// A port nothing listens on right now (the kernel's choice for port 0).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
