@@ -317,12 +317,14 @@ public struct Coordinator {
         }
     }
 
-    /// The earliest time (Unix ms) after `now` at which a job of `stage` becomes due or a lease
-    /// of it runs out; nil when nothing is scheduled.
-    public func nextWakeup(_ stage: TaskStage, now: Int64 = Clock.nowMillis()) throws -> Int64? {
+    /// The earliest time (Unix ms) at which a job of `stage` is due or a lease of it runs out;
+    /// nil when nothing is scheduled. A time already past means a job came due after the last
+    /// claim looked (a retry's backoff ending in between): the dispatcher must claim again at
+    /// once, not sleep until the next signal.
+    public func nextWakeup(_ stage: TaskStage) throws -> Int64? {
         let due = try database.scalar(
-            "SELECT min(due_at) FROM jobs WHERE queue = ?1 AND state IN ('ready', 'retrying') "
-                + "AND due_at > ?2", [.text(stage.rawValue), .integer(now)])
+            "SELECT min(due_at) FROM jobs WHERE queue = ?1 AND state IN ('ready', 'retrying')",
+            [.text(stage.rawValue)])
         let lease = try database.scalar(
             "SELECT min(lease_expires_at) FROM jobs WHERE state = 'leased' AND queue = ?1",
             [.text(stage.rawValue)])

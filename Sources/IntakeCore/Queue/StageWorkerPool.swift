@@ -54,10 +54,12 @@ public struct StageWorkerPool: Sendable {
                 }
                 let free = concurrency - running.value
                 var claimed: [ClaimedJob] = []
+                var claimFailed = false
                 if free > 0 {
                     do {
                         claimed = try await store.claim(stage, owner: owner, limit: free)
                     } catch {
+                        claimFailed = true
                         diskGuard?.noteFailure(error)
                         logger.error(
                             "claim failed", ("stage", stage.rawValue), ("error", "\(error)"))
@@ -78,7 +80,11 @@ public struct StageWorkerPool: Sendable {
                 }
                 var deadline: Int64?
                 do {
-                    deadline = try await store.nextWakeup(stage)
+                    // After a failed claim, the due jobs are still there: try again in a
+                    // second rather than at once, so a lasting failure does not spin.
+                    deadline =
+                        claimFailed
+                        ? Clock.nowMillis() + 1_000 : try await store.nextWakeup(stage)
                 } catch {
                     logger.error(
                         "queue inspection failed", ("stage", stage.rawValue), ("error", "\(error)"))

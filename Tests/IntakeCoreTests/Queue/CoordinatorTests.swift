@@ -149,9 +149,21 @@ struct CoordinatorTests {
         try fixture.finish(
             job, .failed(.transient("http_429", "slow down", retryAfterMillis: later)), now: 2_500)
         #expect(try fixture.database.scalar("SELECT due_at FROM jobs") == later)
-        #expect(try fixture.coordinator.nextWakeup(.download, now: 2_600) == later)
+        #expect(try fixture.coordinator.nextWakeup(.download) == later)
         #expect(try fixture.claim(.download, now: later - 1).isEmpty)
         #expect(try fixture.claim(.download, now: later).count == 1)
+    }
+
+    @Test("the next wake-up of a queue includes a job that came due after the last claim")
+    func wakeupForJobAlreadyDue() throws {
+        let fixture = try QueueFixture()
+        try fixture.drop(["u:first"], now: 1_000)
+        // A claim at 900 finds nothing; by the time the dispatcher asks when to wake, the job
+        // (due at 1,000) is already due: the answer must be that time, not "never".
+        #expect(try fixture.claim(.download, now: 900).isEmpty)
+        #expect(try fixture.coordinator.nextWakeup(.download) == 1_000)
+        #expect(try fixture.claim(.download, now: 1_000).count == 1)
+        #expect(try fixture.coordinator.nextWakeup(.download) != nil, "the lease's expiry")
     }
 
     @Test("a permanent failure fails the task at once with one task.failed event")
