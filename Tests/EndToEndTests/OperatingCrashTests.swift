@@ -84,10 +84,41 @@ struct OperatingCrashTests {
         }
         await dropping.value
         try operating.start()
-        let waited = try operating.run(["wait", "--timeout", "400"], timeout: 420)
-        #expect(waited.status == 0, "\(waited.stdout)")
-        #expect(operating.stop()?.status == 0)
+        let waited = try operating.run(["wait", "--timeout", "240"], timeout: 260)
+        let open = waited.status == 0 ? "" : operating.unfinished()
+        let stopped = operating.stop()
+        #expect(stopped?.status == 0)
+        let complaints = (stopped?.stderr ?? "").split(separator: "\n")
+            .filter { $0.contains("error") || $0.contains("failed") }.suffix(20)
+        #expect(
+            waited.status == 0,
+            "\(waited.stdout)\n\(open)\n\(complaints.joined(separator: "\n"))")
         try operating.expectFinished(tasks: total, completed: total)
+    }
+
+    @Test("a file a killed run left in work/ after its task completed is removed at start")
+    func leftoverInWork() async throws {
+        let operating = try OperatingHome(configuration: "")
+        let image = try #require(
+            try TinyJPEG.make(1, in: operating.folder.file("images")).first)
+        try operating.start()
+        rename(image, operating.home + "/inbox/photo.jpg")
+        #expect(try operating.run(["wait", "--timeout", "60"]).status == 0)
+        #expect(operating.stop()?.status == 0)
+        // The window a SIGKILL can hit: the outcome is committed, the file not yet unlinked.
+        let workPath = try #require(
+            try operating.database().row("SELECT work_path FROM tasks") { $0.optionalText(0) }
+                ?? nil)
+        #expect(FileManager.default.createFile(atPath: workPath, contents: Data([0xFF])))
+        #expect(try operating.run(["wait", "--timeout", "1"]).status == 69, "no daemon runs")
+
+        try operating.start()
+        let waited = try operating.run(["wait", "--timeout", "60"], timeout: 90)
+        let stopped = operating.stop()
+        #expect(waited.status == 0, "\(waited.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: workPath))
+        #expect(stopped?.stderr.contains("work/ cleaned up after the previous run") == true)
+        try operating.expectFinished(tasks: 1, completed: 1)
     }
 
     @Test("SIGTERM during heavy work exits 0 within the grace period; the next start finishes")

@@ -58,6 +58,21 @@ final class OperatingHome {
         try Database(path: home + "/intake.db", readOnly: true)
     }
 
+    /// What is still open when a wait ran out: each unfinished task with its job rows, for the
+    /// test's failure message.
+    func unfinished() -> String {
+        guard let database = try? database() else { return "(database unreadable)" }
+        let rows =
+            (try? database.rows(
+                "SELECT t.id, t.stage, t.state, t.attempts, j.id, j.queue, j.state, j.attempts, "
+                    + "j.due_at FROM tasks t LEFT JOIN jobs j ON j.task_id = t.id "
+                    + "WHERE t.state NOT IN ('completed', 'failed') ORDER BY t.id LIMIT 20"
+            ) { row in
+                (0..<9).map { row.isNull($0) ? "-" : row.text($0) }.joined(separator: " ")
+            }) ?? []
+        return rows.joined(separator: "\n")
+    }
+
     /// Files (not folders, not dot files) under `path`, recursively.
     func files(under path: String) -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: path) else { return [] }

@@ -40,6 +40,8 @@ public final class Daemon {
             afterCommit: { relay.wake() })
         chmod(home.database, mode_t(files.fileMode))
         let recovered = try store.recoverAtStart()
+        try WorkFolderSweep(home: home, logger: logger).run(
+            database: Database(path: home.database, readOnly: true))
         logger.info(
             "daemon starting", ("home", home.root), ("pid", "\(getpid())"),
             ("version", Version.current), ("schema", "\(Schema.currentVersion)"),

@@ -12,6 +12,7 @@ public enum Schema {
         Migration(version: 2, summary: "claim state of drops", sql: v2),
         Migration(version: 3, summary: "tasks by content, for duplicates", sql: v3),
         Migration(version: 4, summary: "what the metadata and analysis stages learn", sql: v4),
+        Migration(version: 5, summary: "tasks by the file they take in from work/", sql: v5),
     ]
 
     /// The schema version this binary writes.
@@ -189,5 +190,10 @@ public enum Schema {
             thumbnail_path TEXT,
             updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
+        """
+
+    /// The start-up sweep of `work/` looks files up by the task that took them in.
+    static let v5 = """
+        CREATE INDEX tasks_work_path ON tasks(work_path) WHERE work_path IS NOT NULL;
         """
 }

@@ -146,6 +146,20 @@ enum DropMover {
         let source: String
     }
 
+    /// Moves the file of a dropped image whose task failed for good to `folder`, named as it
+    /// was dropped (the task's source is `file://` and that path).
+    static func reject(
+        workPath: String, source: String, traceID: String, rejection: DropRejection,
+        folder: String
+    ) throws(InboxError) -> String {
+        let origin =
+            source.hasPrefix(DropLedger.originScheme)
+            ? String(source.dropFirst(DropLedger.originScheme.count)) : workPath
+        return try reject(
+            workPath: workPath, originPath: origin, traceID: traceID, rejection: rejection,
+            folder: folder)
+    }
+
     /// Moves the rejected file at `workPath` into `folder` under its dropped name, beside
     /// `NAME.error.json`, and returns its new path. A name already taken in `folder` is never
     /// overwritten: `a.jpg` becomes `a-1.jpg`, `a-2.jpg`, ... A report left by an earlier,

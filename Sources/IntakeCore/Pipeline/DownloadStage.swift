@@ -73,7 +73,8 @@ public struct DownloadStage: Sendable {
     }
 
     private func ingest(_ job: ClaimedJob, workPath: String) -> StageOutcome {
-        let link = (workPath as NSString).deletingLastPathComponent + "/.ingest-" + job.taskID
+        let folder = (workPath as NSString).deletingLastPathComponent
+        let link = folder + "/" + WorkFolderSweep.ingestPrefix + job.taskID
         unlink(link)
         guard Glibc.link(workPath, link) == 0 else {
             let code = errno
@@ -102,12 +103,9 @@ public struct DownloadStage: Sendable {
 
     /// Moves a dropped file that failed for good to `rejected/`, with `NAME.error.json`.
     private func reject(_ workPath: String, job: ClaimedJob, failure: StageFailure) {
-        let origin =
-            job.source.hasPrefix(DropLedger.originScheme)
-            ? String(job.source.dropFirst(DropLedger.originScheme.count)) : workPath
         do {
             _ = try DropMover.reject(
-                workPath: workPath, originPath: origin, traceID: job.traceID,
+                workPath: workPath, source: job.source, traceID: job.traceID,
                 rejection: DropRejection(code: failure.code, message: failure.message),
                 folder: home.rejected)
         } catch {
