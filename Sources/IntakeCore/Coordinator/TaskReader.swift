@@ -98,6 +98,13 @@ public struct TaskReader {
         return matches.count == 1 ? matches[0] : nil
     }
 
+    /// The newest task that took in the dropped file at `workPath` in `work/`, if any.
+    public func task(workPath: String) throws -> TaskSummary? {
+        try database.row(
+            TaskReader.select + " WHERE work_path = ?1 ORDER BY created_at DESC, id DESC LIMIT 1",
+            [.text(workPath)], TaskReader.summary)
+    }
+
     /// One entry of a task's timeline.
     public struct Transition: Sendable, Encodable {
         public let at: Int64

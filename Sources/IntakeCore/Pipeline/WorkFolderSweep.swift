@@ -24,51 +24,38 @@ struct WorkFolderSweep {
         var rejected = 0
     }
 
-    /// A task's row as the sweep needs it.
-    private struct TaskFacts {
-        let id: String
-        let stage: TaskStage
-        let state: TaskState
-        let traceID: String
-        let source: String
-        let errorCode: String?
-        let errorMessage: String?
-
-        /// Still to be taken in by the download stage, which needs the file.
-        var isDownloading: Bool { stage == .download && state != .failed }
-    }
-
     let home: Home
     let logger: Logger
 
     /// Sweeps `work/`, reading tasks from `database`.
     @discardableResult
     func run(database: Database) throws -> Summary {
+        let reader = TaskReader(database: database)
         var summary = Summary()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: home.work)) ?? []
         for name in names.sorted() {
             let path = home.work + "/" + name
             if name.hasPrefix(WorkFolderSweep.ingestPrefix) {
                 let id = String(name.dropFirst(WorkFolderSweep.ingestPrefix.count))
-                let task = try self.task(id: id, in: database)
-                if !(task?.isDownloading ?? false), unlink(path) == 0 {
+                let task = try reader.task(matching: id)
+                if !(task.map(WorkFolderSweep.isDownloading) ?? false), unlink(path) == 0 {
                     summary.removed += 1
                 }
                 continue
             }
-            guard !name.hasPrefix("."), let task = try latestTask(workPath: path, in: database),
-                !task.isDownloading
+            guard !name.hasPrefix("."), let task = try reader.task(workPath: path),
+                !WorkFolderSweep.isDownloading(task)
             else { continue }
-            if task.stage != .download {
+            if task.stage != TaskStage.download.rawValue {
                 if unlink(path) == 0 { summary.removed += 1 }
                 continue
             }
             do {
                 _ = try DropMover.reject(
-                    workPath: path, source: task.source, traceID: task.traceID,
+                    workPath: path, source: task.source, traceID: task.traceId,
                     rejection: DropRejection(
-                        code: task.errorCode ?? "failed",
-                        message: task.errorMessage ?? "the task failed"),
+                        code: task.error?.code ?? "failed",
+                        message: task.error?.message ?? "the task failed"),
                     folder: home.rejected)
                 summary.rejected += 1
             } catch {
@@ -88,25 +75,8 @@ struct WorkFolderSweep {
     /// The prefix of the hard links the download stage makes while it takes a file in.
     static let ingestPrefix = ".ingest-"
 
-    private static let columns =
-        "SELECT id, stage, state, trace_id, source, error_code, error_message FROM tasks "
-
-    /// The newest task that took in the file at `workPath`, if any.
-    private func latestTask(workPath: String, in database: Database) throws -> TaskFacts? {
-        try database.row(
-            WorkFolderSweep.columns + "WHERE work_path = ?1 ORDER BY created_at DESC, id DESC "
-                + "LIMIT 1", [.text(workPath)], WorkFolderSweep.facts)
-    }
-
-    private func task(id: String, in database: Database) throws -> TaskFacts? {
-        try database.row(
-            WorkFolderSweep.columns + "WHERE id = ?1", [.text(id)], WorkFolderSweep.facts)
-    }
-
-    private static func facts(_ row: Row) -> TaskFacts {
-        TaskFacts(
-            id: row.text(0), stage: TaskStage(rawValue: row.text(1)) ?? .download,
-            state: TaskState(rawValue: row.text(2)) ?? .failed, traceID: row.text(3),
-            source: row.text(4), errorCode: row.optionalText(5), errorMessage: row.optionalText(6))
+    /// Whether `task` is still to be taken in by the download stage, which needs its file.
+    private static func isDownloading(_ task: TaskSummary) -> Bool {
+        task.stage == TaskStage.download.rawValue && task.state != TaskState.failed.rawValue
     }
 }
