@@ -1,10 +1,12 @@
 #define _GNU_SOURCE
 #include "csystem.h"
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -88,4 +90,12 @@ int intake_statfs_type(const char *path, long long *type) {
 int intake_unix_datagram_socket(void) {
     int descriptor = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     return descriptor >= 0 ? descriptor : -errno;
+}
+
+int intake_object_path(const void *address, char *buffer, unsigned long size) {
+    Dl_info info;
+    if (dladdr(address, &info) == 0 || info.dli_fname == NULL) return -1;
+    if (strlen(info.dli_fname) >= size) return -1;
+    strcpy(buffer, info.dli_fname);
+    return 0;
 }

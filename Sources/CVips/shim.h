@@ -1,5 +1,6 @@
 #ifndef INTAKE_CVIPS_SHIM_H
 #define INTAKE_CVIPS_SHIM_H
+#include <gmodule.h>
 #include <vips/vips.h>
 
 /* Swift cannot call C variadic functions, and every vips operation is one: these wrappers fix
@@ -74,4 +75,21 @@ static inline int intake_vips_jpegsave(VipsImage *in, const char *path, int qual
 static inline int intake_vips_resize(VipsImage *in, VipsImage **out, double scale) {
     return vips_resize(in, out, scale, NULL);
 }
+
+/* Not wrappers: the two helpers `Vips` uses to choose which loader modules it loads. */
+
+/* Loads the libvips module (a loader plug-in) at `path` for good; it registers its operations
+   as it loads. Returns 0, or -1 with g_module_error() set. */
+static inline int intake_vips_load_module(const char *path) {
+    GModule *module = g_module_open(path, G_MODULE_BIND_LAZY);
+    if (module == NULL) return -1;
+    g_module_make_resident(module);
+    return 0;
+}
+
+/* The address of a function inside libvips, to find where the library was loaded from. */
+static inline const void *intake_vips_address(void) {
+    return (const void *)&vips_init;
+}
+
 #endif

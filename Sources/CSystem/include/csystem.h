@@ -37,4 +37,8 @@ int intake_syncfs(int fd);
 /// Starts writing `length` bytes of `fd` from `offset` to the disk without waiting
 /// (sync_file_range with SYNC_FILE_RANGE_WRITE); returns 0 or -errno.
 int intake_start_writeback(int fd, long long offset, long long length);
+/// Copies into `buffer` (of `size` bytes) the path of the shared object that holds `address`
+/// (dladdr, which Glibc's Swift module does not show); returns 0, or -1 when no loaded object
+/// holds it or the path does not fit.
+int intake_object_path(const void *address, char *buffer, unsigned long size);
 #endif

@@ -1,16 +1,23 @@
-/// The feature vector of one image, computed on the orientation-corrected picture shrunk to
-/// at most `workingSize` pixels on its longest side.
+/// The feature vector of one image, computed on the orientation-corrected picture as the
+/// decoder gives it: a JPEG scaled by 1/2, 1/4 or 1/8 inside libjpeg to the smallest size whose
+/// longest side is still at least `workingSize` (so 256 to 511 pixels, or less for a smaller
+/// picture), other formats shrunk by libvips to `workingSize`, and nothing longer than
+/// `largestWorkingSize`. The hashes average areas (`GreyPlane.resampled`), so which of these
+/// sizes a picture was analysed at moves them by a bit or two at most.
 ///
 /// The vector has a fixed length and a version name, so a stored vector says how it was made;
 /// a change to any part of it gets a new version.
 public struct ImageFeatures: Sendable, Equatable {
     /// The name of the layout below.
-    public static let version = "intake-features-v1"
+    /// v1 computed everything on the picture resized by libvips to exactly 256 pixels.
+    public static let version = "intake-features-v2"
     /// mean RGB (3) + RGB histogram with 4 levels per channel (64) + pHash bits (64) +
     /// dHash bits (64).
     public static let length = 3 + 64 + 64 + 64
-    /// The longest side of the picture the features are computed from.
+    /// The longest side a picture is decoded to at least, where it has that many pixels.
     static let workingSize = 256
+    /// The longest side of the picture the features are computed from, at most.
+    static let largestWorkingSize = 512
 
     public let phash: UInt64
     public let dhash: UInt64

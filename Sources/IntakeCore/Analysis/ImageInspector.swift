@@ -25,9 +25,14 @@ public final class ImageInspector: Sendable {
 
     /// Content type, size, pixel size and EXIF of the file at `path`.
     public func metadata(of path: String) throws(ImageError) -> ImageMetadata {
-        let file = try ImageFile.read(path)
+        try metadata(of: ImageFile.read(path))
+    }
+
+    /// Content type, size, pixel size and EXIF of a file already read.
+    func metadata(of file: ImageFile) throws(ImageError) -> ImageMetadata {
         let result = file.bytes.withUnsafeBytes { bytes in
-            Result { () throws(ImageError) -> ImageMetadata in try metadata(of: path, bytes: bytes)
+            Result { () throws(ImageError) -> ImageMetadata in
+                try metadata(of: file.path, bytes: bytes)
             }
         }
         return try result.get()
@@ -41,7 +46,19 @@ public final class ImageInspector: Sendable {
     public func analysis(
         of path: String, metadata known: ImageMetadata? = nil, thumbnailTo thumbnail: String? = nil
     ) throws -> ImageAnalysis {
-        let metadata = try known ?? metadata(of: path)
+        if let known {
+            return try analysis(of: path, file: nil, metadata: known, thumbnailTo: thumbnail)
+        }
+        let file = try ImageFile.read(path)
+        return try analysis(
+            of: path, file: file, metadata: metadata(of: file), thumbnailTo: thumbnail)
+    }
+
+    /// `analysis(of:metadata:thumbnailTo:)` for a file that may have been read already (`file`),
+    /// so that `intake inspect` reads each file once.
+    func analysis(
+        of path: String, file: ImageFile?, metadata: ImageMetadata, thumbnailTo thumbnail: String?
+    ) throws -> ImageAnalysis {
         let pixels = metadata.width * metadata.height
         guard pixels <= settings.maxPixels else {
             throw ImageError(
@@ -53,7 +70,7 @@ public final class ImageInspector: Sendable {
         var base: LoadedImage
         let factor = Self.jpegShrink(metadata, fitting: size)
         if metadata.mimeType == "image/jpeg",
-            let stripped = JPEGMarkers.strippingMetadata(try ImageFile.read(path).bytes)
+            let stripped = JPEGMarkers.strippingMetadata(try (file ?? ImageFile.read(path)).bytes)
         {
             // intake has read the EXIF already: libvips need not parse it again, which is a
             // good part of its time per small picture. The orientation is applied from ours.
@@ -65,7 +82,9 @@ public final class ImageInspector: Sendable {
             base = try LoadedImage.thumbnail(of: path, size: size)
         }
         if thumbnail != nil { base = try base.inMemory() }
-        let working = try shrink(base, to: ImageFeatures.workingSize).srgb8()
+        // The features are computed on the picture as decoded (see `ImageFeatures`): a libvips
+        // resize to exactly 256 pixels cost more than the decoding itself.
+        let working = try shrink(base, to: ImageFeatures.largestWorkingSize).srgb8()
         let features = ImageFeatures(
             rgb: try working.pixels(), width: working.width, height: working.height)
         if let thumbnail {

@@ -20,10 +20,12 @@ public struct InspectionReport: Encodable, Sendable {
     ) -> InspectionReport {
         var report = InspectionReport(path: path)
         do {
-            let metadata = try inspector.metadata(of: path)
+            let file = try ImageFile.read(path)
+            let metadata = try inspector.metadata(of: file)
             report.metadata = metadata
             if analyse {
-                report.analysis = try inspector.analysis(of: path, metadata: metadata)
+                report.analysis = try inspector.analysis(
+                    of: path, file: file, metadata: metadata, thumbnailTo: nil)
             }
         } catch let error as any CodedError {
             report.error = Failure(code: error.code, message: error.message)
