@@ -60,8 +60,9 @@ static inline int intake_vips_extract_bands(VipsImage *in, VipsImage **out, int 
 }
 
 /* Writes lossy WebP without metadata: a thumbnail carries no EXIF (and so no GPS). */
-static inline int intake_vips_webpsave(VipsImage *in, const char *path, int quality) {
-    return vips_webpsave(in, path, "Q", quality, "strip", TRUE, NULL);
+static inline int intake_vips_webpsave(VipsImage *in, const char *path, int quality,
+                                       int effort) {
+    return vips_webpsave(in, path, "Q", quality, "strip", TRUE, "effort", effort, NULL);
 }
 
 static inline int intake_vips_pngsave(VipsImage *in, const char *path) {

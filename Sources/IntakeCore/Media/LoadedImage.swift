@@ -164,10 +164,11 @@ final class LoadedImage {
         return [UInt8](UnsafeRawBufferPointer(start: memory, count: size))
     }
 
-    /// Writes the image as lossy WebP at `quality` (1-100), without metadata.
-    func writeWebP(to target: String, quality: Int) throws(ImageError) {
+    /// Writes the image as lossy WebP at `quality` (1-100), without metadata, spending
+    /// `effort` (0-6, libwebp's "method") on making it smaller.
+    func writeWebP(to target: String, quality: Int, effort: Int = 4) throws(ImageError) {
         let mark = Vips.errorMark()
-        guard intake_vips_webpsave(image, target, Int32(quality)) == 0 else {
+        guard intake_vips_webpsave(image, target, Int32(quality), Int32(effort)) == 0 else {
             throw ImageError(
                 .unreadable, path: target, detail: Vips.takeError(since: mark),
                 function: "vips_webpsave")
