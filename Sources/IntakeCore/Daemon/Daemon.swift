@@ -104,19 +104,23 @@ public final class Daemon {
         let failure = DaemonFailure()
         let logger = self.logger
         let home = self.home
+        let folderMode = files.folderMode
+        let supervise = { @Sendable (name: String, part: @escaping PartSupervisor.Part) in
+            await Daemon.supervise(
+                name, logger: logger, failure: failure,
+                beforeRestart: { _ = try? home.createLayout(folderMode: folderMode) }, part)
+        }
         let parts = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    do {
+                    await supervise("inbox") {
                         try await inbox.run(sink: CoordinatorDropSink(store: store))
-                    } catch {
-                        logger.error("inbox stopped", ("error", "\(error)"))
-                        failure.record(error)
-                        kill(getpid(), SIGTERM)
                     }
                 }
                 for pool in pools {
-                    group.addTask { await pool.run() }
+                    group.addTask {
+                        await supervise("\(pool.stage.rawValue) workers") { await pool.run() }
+                    }
                 }
                 group.addTask {
                     while !inbox.isReady && !Task.isCancelled {
@@ -174,5 +178,22 @@ public final class Daemon {
         }
         logger.info("daemon stopped")
         return .success
+    }
+
+    /// Runs `part` under a `PartSupervisor`; a part given up is recorded as the daemon's
+    /// failure and stops the daemon, which then exits non-zero.
+    private static func supervise(
+        _ name: String, logger: Logger, failure: DaemonFailure,
+        beforeRestart: @escaping @Sendable () -> Void, _ part: @escaping PartSupervisor.Part
+    ) async {
+        let supervisor = PartSupervisor(
+            name: name, policy: .init(), logger: logger, beforeRestart: beforeRestart)
+        do {
+            try await supervisor.run(part)
+        } catch {
+            logger.error("a part failed for good; the daemon stops", ("error", "\(error)"))
+            failure.record(error)
+            kill(getpid(), SIGTERM)
+        }
     }
 }
