@@ -15,12 +15,20 @@ public final class ImageInspector: Sendable {
         "image/x-ms-bmp",
     ]
 
-    private let settings: Configuration.Analysis
+    private let liveSettings: LiveValue<Configuration.Analysis>
     private let magic: Magic
 
     public init(settings: Configuration.Analysis) throws(MagicError) {
-        self.settings = settings
+        self.liveSettings = LiveValue(settings)
         self.magic = try Magic()
+    }
+
+    /// The `[analysis]` settings in use.
+    public var settings: Configuration.Analysis { liveSettings.value }
+
+    /// Replaces the settings (a reload); every analysis started later uses the new ones.
+    public func update(_ settings: Configuration.Analysis) {
+        liveSettings.replace(with: settings)
     }
 
     /// Content type, size, pixel size and EXIF of the file at `path`.
@@ -59,6 +67,7 @@ public final class ImageInspector: Sendable {
     func analysis(
         of path: String, file: ImageFile?, metadata: ImageMetadata, thumbnailTo thumbnail: String?
     ) throws -> ImageAnalysis {
+        let settings = self.settings
         let pixels = metadata.width * metadata.height
         guard pixels <= settings.maxPixels else {
             throw ImageError(

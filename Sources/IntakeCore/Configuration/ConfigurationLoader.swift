@@ -8,6 +8,18 @@ public enum ConfigurationLoader {
         let table: String
         let name: String
         let apply: @Sendable (inout Configuration, TOMLValue) throws(KeyProblem) -> Void
+        /// True when two configurations hold different values for this key.
+        let differs: @Sendable (Configuration, Configuration) -> Bool
+
+        init<Value: Equatable & Sendable>(
+            table: String, name: String, path: WritableKeyPath<Configuration, Value> & Sendable,
+            apply: @escaping @Sendable (inout Configuration, TOMLValue) throws(KeyProblem) -> Void
+        ) {
+            self.table = table
+            self.name = name
+            self.apply = apply
+            self.differs = { $0[keyPath: path] != $1[keyPath: path] }
+        }
     }
 
     /// Why a value was refused; the loader adds the file, line and key.
@@ -65,6 +77,12 @@ public enum ConfigurationLoader {
 
     static var knownTables: Set<String> { Set(keys.map(\.table)) }
 
+    /// The keys, as `table.key` in the order of `keyNames`, whose values differ between `old`
+    /// and `new`.
+    public static func changedKeys(from old: Configuration, to new: Configuration) -> [String] {
+        keys.filter { $0.differs(old, new) }.map { "\($0.table).\($0.name)" }
+    }
+
     static let keys: [Key] = [
         int("inbox", "settle_ms", 0...600_000, \.inbox.settleMillis),
         int("inbox", "rescan_s", 1...86_400, \.inbox.rescanSeconds),
@@ -109,7 +127,7 @@ public enum ConfigurationLoader {
         _ table: String, _ name: String, _ range: ClosedRange<Int>,
         _ path: WritableKeyPath<Configuration, Int> & Sendable
     ) -> Key {
-        Key(table: table, name: name) { configuration, value throws(KeyProblem) in
+        Key(table: table, name: name, path: path) { configuration, value throws(KeyProblem) in
             guard case .integer(let number) = value else { throw wrongType(value, "an integer") }
             guard let small = Int(exactly: number), range.contains(small) else {
                 throw KeyProblem(
@@ -123,7 +141,7 @@ public enum ConfigurationLoader {
         _ table: String, _ name: String, _ range: ClosedRange<Int64>,
         _ path: WritableKeyPath<Configuration, Int64> & Sendable
     ) -> Key {
-        Key(table: table, name: name) { configuration, value throws(KeyProblem) in
+        Key(table: table, name: name, path: path) { configuration, value throws(KeyProblem) in
             guard case .integer(let number) = value else { throw wrongType(value, "an integer") }
             guard range.contains(number) else {
                 throw KeyProblem(
@@ -136,7 +154,7 @@ public enum ConfigurationLoader {
     private static func bool(
         _ table: String, _ name: String, _ path: WritableKeyPath<Configuration, Bool> & Sendable
     ) -> Key {
-        Key(table: table, name: name) { configuration, value throws(KeyProblem) in
+        Key(table: table, name: name, path: path) { configuration, value throws(KeyProblem) in
             guard case .boolean(let flag) = value else { throw wrongType(value, "true or false") }
             configuration[keyPath: path] = flag
         }
@@ -145,7 +163,7 @@ public enum ConfigurationLoader {
     private static func string(
         _ table: String, _ name: String, _ path: WritableKeyPath<Configuration, String> & Sendable
     ) -> Key {
-        Key(table: table, name: name) { configuration, value throws(KeyProblem) in
+        Key(table: table, name: name, path: path) { configuration, value throws(KeyProblem) in
             guard case .string(let text) = value else { throw wrongType(value, "a string") }
             configuration[keyPath: path] = text
         }
@@ -155,7 +173,7 @@ public enum ConfigurationLoader {
         _ table: String, _ name: String,
         _ path: WritableKeyPath<Configuration, [String]> & Sendable
     ) -> Key {
-        Key(table: table, name: name) { configuration, value throws(KeyProblem) in
+        Key(table: table, name: name, path: path) { configuration, value throws(KeyProblem) in
             guard case .array(let items) = value else {
                 throw wrongType(value, "an array of strings")
             }
@@ -170,10 +188,10 @@ public enum ConfigurationLoader {
         }
     }
 
-    private static func choice<T: RawRepresentable & CaseIterable & Sendable>(
+    private static func choice<T: RawRepresentable & CaseIterable & Equatable & Sendable>(
         _ table: String, _ name: String, _ path: WritableKeyPath<Configuration, T> & Sendable
     ) -> Key where T.RawValue == String {
-        Key(table: table, name: name) { configuration, value throws(KeyProblem) in
+        Key(table: table, name: name, path: path) { configuration, value throws(KeyProblem) in
             guard case .string(let text) = value else { throw wrongType(value, "a string") }
             guard let chosen = T(rawValue: text) else {
                 let allowed = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
@@ -187,7 +205,7 @@ public enum ConfigurationLoader {
         _ table: String, _ name: String,
         _ path: WritableKeyPath<Configuration, Logger.Level> & Sendable
     ) -> Key {
-        Key(table: table, name: name) { configuration, value throws(KeyProblem) in
+        Key(table: table, name: name, path: path) { configuration, value throws(KeyProblem) in
             guard case .string(let text) = value else { throw wrongType(value, "a string") }
             guard let level = Logger.Level(name: text) else {
                 let allowed = Logger.Level.allCases.map { "\"\($0.name)\"" }
@@ -201,7 +219,7 @@ public enum ConfigurationLoader {
     private static func mode(
         _ table: String, _ name: String, _ path: WritableKeyPath<Configuration, UInt32> & Sendable
     ) -> Key {
-        Key(table: table, name: name) { configuration, value throws(KeyProblem) in
+        Key(table: table, name: name, path: path) { configuration, value throws(KeyProblem) in
             guard case .string(let text) = value else {
                 throw wrongType(value, "an octal mode in a string, such as \"0640\"")
             }

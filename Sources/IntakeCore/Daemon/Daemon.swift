@@ -3,8 +3,9 @@ import Foundation
 /// The running daemon. It takes the home's lock, recovers what a previous run left, and runs
 /// the parts of the pipeline: the inbox, the stage workers over the task queues, the outbox
 /// relay into the spool, and the plugin runner. SIGTERM or SIGINT stops intake (running stages
-/// get `gracePeriod` to finish, the rest go back to their queues) and exits 0.
-///
+/// get `gracePeriod` to finish, the rest go back to their queues) and exits 0. The inbox and
+/// the stage workers run under a `PartSupervisor`, which restarts a failed one with backoff;
+/// SIGHUP reloads the configuration (`ConfigurationReload`).
 public final class Daemon {
     public let home: Home
     public let configuration: Configuration
@@ -13,10 +14,16 @@ public final class Daemon {
     /// How long running stages may take to finish after a stop signal.
     public static let gracePeriod: Duration = .seconds(30)
 
-    public init(home: Home, configuration: Configuration, logger: Logger) {
+    /// The file given with `--config`, or nil for `HOME/intake.toml`: SIGHUP reads it again.
+    public let configurationFile: String?
+
+    public init(
+        home: Home, configuration: Configuration, logger: Logger, configurationFile: String? = nil
+    ) {
         self.home = home
         self.configuration = configuration
         self.logger = logger
+        self.configurationFile = configurationFile
     }
 
     /// Starts, reports readiness once the inbox's start-up scan is done, and blocks until a
@@ -138,6 +145,14 @@ public final class Daemon {
             }
         }
 
+        let file = configurationFile
+        let reload = ConfigurationReload(
+            current: configuration,
+            read: {
+                try ConfigurationLoader.load(
+                    file: file ?? home.configuration, mustExist: file != nil)
+            },
+            logger: logger, inspector: inspector, plugins: runner)
         while true {
             let signal = SignalWaiter.wait()
             if signal == SIGUSR1 {
@@ -146,7 +161,7 @@ public final class Daemon {
                 continue
             }
             if signal == SIGHUP {
-                logger.info("configuration reload is not supported yet; restart to apply changes")
+                reload.reload()
                 continue
             }
             logger.info(

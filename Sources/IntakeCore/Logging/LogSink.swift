@@ -1,13 +1,17 @@
 import Foundation
 import Synchronization
 
-/// The shared destination of a logger's lines; the mutex keeps whole lines together.
+/// The shared destination of a logger's lines, and the level every copy of the logger logs
+/// at; the mutex keeps whole lines together.
 final class LogSink: Sendable {
     let fileDescriptor: Int32
+    /// `Logger.Level.rawValue` of the lowest level written.
+    let threshold: Atomic<Int>
     private let lock = Mutex(())
 
-    init(fileDescriptor: Int32) {
+    init(fileDescriptor: Int32, level: Logger.Level) {
         self.fileDescriptor = fileDescriptor
+        self.threshold = Atomic(level.rawValue)
     }
 
     func write(_ line: String) {

@@ -5,7 +5,7 @@ import Synchronization
 /// (`task.id=... path=...`), as text for people or JSON lines for machines.
 ///
 /// A `Logger` is a cheap value; copies share one sink, which serialises writes so that lines
-/// from concurrent tasks never interleave.
+/// from concurrent tasks never interleave, and one level, which `setLevel` changes for all.
 public struct Logger: Sendable {
     /// How much to log: each level includes the ones after it.
     public enum Level: Int, Sendable, Comparable, CaseIterable {
@@ -37,15 +37,23 @@ public struct Logger: Sendable {
     /// One detail of a log line.
     public typealias Detail = (key: String, value: String)
 
-    public let level: Level
     public let format: Format
     private let sink: LogSink
 
     /// A logger writing lines at or above `level` to `fileDescriptor` (standard error).
     public init(level: Level = .info, format: Format = .text, fileDescriptor: Int32 = 2) {
-        self.level = level
         self.format = format
-        self.sink = LogSink(fileDescriptor: fileDescriptor)
+        self.sink = LogSink(fileDescriptor: fileDescriptor, level: level)
+    }
+
+    /// The lowest level written, shared by every copy of this logger.
+    public var level: Level {
+        Level(rawValue: sink.threshold.load(ordering: .relaxed)) ?? .info
+    }
+
+    /// Changes the level of this logger and of every copy of it (SIGHUP's reload).
+    public func setLevel(_ level: Level) {
+        sink.threshold.store(level.rawValue, ordering: .relaxed)
     }
 
     /// A logger that writes nothing, for code run outside the daemon.
@@ -69,7 +77,8 @@ public struct Logger: Sendable {
 
     /// Writes one line when `level` is enabled.
     public func log(_ level: Level, _ message: StaticString, _ details: [Detail]) {
-        guard level >= self.level, sink.fileDescriptor >= 0 else { return }
+        guard level.rawValue >= sink.threshold.load(ordering: .relaxed), sink.fileDescriptor >= 0
+        else { return }
         let time = Logger.timestamp()
         let line: String
         switch format {

@@ -43,7 +43,7 @@ public final class PluginRunner: @unchecked Sendable {
 
     private let home: Home
     private let spool: Spool
-    private let settings: Settings
+    private let settings: LiveValue<Settings>
     private let logger: Logger
     private let slots: DispatchSemaphore
     private let workers = Mutex<[String: PluginWorker]>([:])
@@ -57,9 +57,18 @@ public final class PluginRunner: @unchecked Sendable {
     public init(home: Home, spool: Spool, settings: Settings, logger: Logger = .silent) {
         self.home = home
         self.spool = spool
-        self.settings = settings
+        self.settings = LiveValue(settings)
         self.logger = logger
         self.slots = DispatchSemaphore(value: settings.concurrency)
+    }
+
+    /// Replaces the settings that can change while plugins run (a reload): the timeout and
+    /// the attempt limit apply from each plugin's next run. `concurrency` is fixed at start.
+    public func update(timeout: Duration, maxAttempts: Int) {
+        var changed = settings.value
+        changed.timeout = timeout
+        changed.maxAttempts = maxAttempts
+        settings.replace(with: changed)
     }
 
     /// Names of the plugins being run now.
@@ -109,7 +118,8 @@ public final class PluginRunner: @unchecked Sendable {
 
     private func watchLoop() {
         guard let watch else { return }
-        let recheck = Int32(clamping: PluginProcess.nanos(settings.idleRecheck) / 1_000_000)
+        let idle = settings.value.idleRecheck
+        let recheck = Int32(clamping: PluginProcess.nanos(idle) / 1_000_000)
         var descriptors = [
             pollfd(fd: watch.descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0),

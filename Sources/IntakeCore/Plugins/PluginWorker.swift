@@ -14,7 +14,7 @@ final class PluginWorker: Sendable {
     private let plugin: Mutex<PluginFile>
     private let subscriber: Subscriber
     private let home: Home
-    private let settings: PluginRunner.Settings
+    private let settings: LiveValue<PluginRunner.Settings>
     private let spool: Spool
     private let logger: Logger
     private let slots: DispatchSemaphore
@@ -24,7 +24,7 @@ final class PluginWorker: Sendable {
 
     init(
         plugin: PluginFile, subscriber: Subscriber, home: Home, spool: Spool,
-        settings: PluginRunner.Settings, slots: DispatchSemaphore, logger: Logger
+        settings: LiveValue<PluginRunner.Settings>, slots: DispatchSemaphore, logger: Logger
     ) {
         self.name = plugin.name
         self.plugin = Mutex(plugin)
@@ -84,7 +84,7 @@ final class PluginWorker: Sendable {
             guard let next = pending.first else {
                 attempts = [:]
                 retryAt = [:]
-                _ = wakeUps.wait(timeout: .now() + settings.idleRecheck.timeInterval)
+                _ = wakeUps.wait(timeout: .now() + settings.value.idleRecheck.timeInterval)
                 continue
             }
             let now = Clock.monotonicNanos()
@@ -149,7 +149,7 @@ final class PluginWorker: Sendable {
         stats.failures += 1
         stats.lastError = "\(file): \(result.outcome.reason)"
         stats.lastErrorAt = Clock.nowMillis()
-        if attempt >= settings.maxAttempts {
+        if attempt >= settings.value.maxAttempts {
             giveUp(file, claimed: claimed, attempt: attempt, result: result)
             stats.gaveUp += 1
             return .gaveUp
@@ -172,6 +172,7 @@ final class PluginWorker: Sendable {
         environment["INTAKE_EVENT_FILE"] = event
         environment["INTAKE_ATTEMPT"] = "\(attempt)"
         environment["INTAKE_HOME"] = home.root
+        let settings = settings.value
         return PluginProcess(
             path: plugin.path, arguments: [event], environment: environment,
             standardInput: event, workingDirectory: home.root,
@@ -190,6 +191,7 @@ final class PluginWorker: Sendable {
 
     /// Exponential backoff: base, 2 x base, 4 x base, ... capped at `backoffMax`.
     private func backoff(after attempt: Int) -> UInt64 {
+        let settings = settings.value
         let base = PluginProcess.nanos(settings.backoffBase)
         let cap = PluginProcess.nanos(settings.backoffMax)
         let factor = UInt64(1) << UInt64(min(attempt - 1, 30))

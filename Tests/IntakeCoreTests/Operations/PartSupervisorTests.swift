@@ -73,7 +73,8 @@ struct PartSupervisorTests {
         do {
             try await supervisor.run {
                 starts.add(1, ordering: .relaxed)
-                throw InboxError.system(function: "inotify_init1", path: "/srv/inbox", errno: EMFILE)
+                throw InboxError.system(
+                    function: "inotify_init1", path: "/srv/inbox", errno: EMFILE)
             }
             Issue.record("the supervisor did not give up")
         } catch {

@@ -64,7 +64,7 @@ struct UnitFileTests {
             "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
             "ReadWritePaths=/var/lib/intake", "StateDirectory=intake",
             "Environment=INTAKE_HOME=/var/lib/intake", "ExecStart=/usr/local/bin/intake run",
-            "Restart=on-failure",
+            "ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure",
         ] {
             #expect(lines.contains(expected), "missing \(expected)")
         }
