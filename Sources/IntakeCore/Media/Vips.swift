@@ -47,8 +47,9 @@ enum Vips {
     /// through ImageMagick. The others are for formats the contract does not take.
     static let wanted = ["vips-heif", "vips-magick"]
 
-    /// Loads `names` from `moduleFolder`. A module that is not there is skipped: its formats
-    /// are then built in, or refused as corrupt images.
+    /// Loads `names` from `moduleFolder`. A module that is not there, or that fails to load, is
+    /// skipped without a word: its formats are then built in, or refused as corrupt images
+    /// ("not a known file format"), which `MediaVipsTests` would show on such a system.
     private static func loadModules(_ names: [String]) {
         guard let folder = moduleFolder else { return }
         for name in names {
