@@ -77,6 +77,12 @@ static inline int intake_vips_resize(VipsImage *in, VipsImage **out, double scal
     return vips_resize(in, out, scale, NULL);
 }
 
+/* vips_resize with a linear (triangle) kernel, which libvips widens with the reduction so
+   that it still averages every input pixel. */
+static inline int intake_vips_resize_linear(VipsImage *in, VipsImage **out, double scale) {
+    return vips_resize(in, out, scale, "kernel", VIPS_KERNEL_LINEAR, NULL);
+}
+
 /* Not wrappers: the two helpers `Vips` uses to choose which loader modules it loads. */
 
 /* Loads the libvips module (a loader plug-in) at `path` for good; it registers its operations

@@ -159,6 +159,22 @@ struct AnalysisHashTests {
         #expect(analysis.phash.wholeMatch(of: /[0-9a-f]{16}/) != nil)
     }
 
+    @Test("a linear reduction fits the longest side exactly, keeps the shape, never enlarges")
+    func linearReduction() throws {
+        let path = "\(Self.jpg)/gps/DSCN0010.jpg"
+        let source = try LoadedImage.open(path)
+        let reduced = try source.reducedLinearly(toFit: 100)
+        #expect((source.width, source.height) == (640, 480))
+        #expect((reduced.width, reduced.height) == (100, 75))
+        let folder = TemporaryFolder("intake-hash")
+        try reduced.writePNG(to: folder.file("reduced.png"))
+        let (phash, _) = try hashes(path)
+        let (reducedPhash, _) = try hashes(folder.file("reduced.png"))
+        #expect(distance(phash, reducedPhash) <= 6)
+        let same = try source.reducedLinearly(toFit: 1000)
+        #expect((same.width, same.height) == (640, 480))
+    }
+
     @Test("the thumbnail is WebP, at most thumbnail_px on its longest side, upright")
     func thumbnail() throws {
         let folder = TemporaryFolder("intake-thumbnail")

@@ -68,9 +68,13 @@ public struct StageWorkerPool: Sendable {
                 for job in claimed {
                     running.add(1)
                     group.addTask {
-                        await process(job)
-                        running.add(-1)
-                        signal.signal()
+                        await process(job) {
+                            // The slot is free once the handler is done: the next job can be
+                            // claimed (in the same write transaction, often) while this
+                            // outcome is being recorded, so a core does not idle for a commit.
+                            running.add(-1)
+                            signal.signal()
+                        }
                     }
                 }
                 if free <= 0 || claimed.count == free {
@@ -98,8 +102,10 @@ public struct StageWorkerPool: Sendable {
         }
     }
 
-    private func process(_ job: ClaimedJob) async {
+    /// Runs the handler for `job`, calls `handled`, then records the outcome.
+    private func process(_ job: ClaimedJob, handled: () -> Void) async {
         let outcome = await handler(job)
+        handled()
         if case .failed(let failure) = outcome {
             diskGuard?.noteFailure(failure)
         }
