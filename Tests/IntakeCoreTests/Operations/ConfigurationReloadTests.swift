@@ -29,10 +29,7 @@ struct ConfigurationReloadTests {
             settings: .init())
         let file = folder.file("intake.toml")
         try "".write(toFile: file, atomically: true, encoding: .utf8)
-        let reload = ConfigurationReload(
-            current: Configuration(),
-            read: { try ConfigurationLoader.load(file: file, mustExist: true) }, logger: log.logger,
-            inspector: inspector, plugins: runner)
+        let reload = reloading(file, log: log, inspector: inspector, plugins: runner)
 
         #expect(reload.reload() == .init(applied: [], needRestart: []))
         try """
@@ -69,16 +66,23 @@ struct ConfigurationReloadTests {
         #expect(text.contains("configuration changes wait for a restart keys=download.concurrency"))
     }
 
+    /// A reload that starts from the defaults and reads `file` each time.
+    private func reloading(
+        _ file: String, log: CapturedLog, inspector: ImageInspector?, plugins: PluginRunner?
+    ) -> ConfigurationReload {
+        ConfigurationReload(
+            current: Configuration(),
+            read: { try ConfigurationLoader.load(file: file, mustExist: true) }, logger: log.logger,
+            inspector: inspector, plugins: plugins)
+    }
+
     @Test("a file with an error changes nothing and says why")
     func badFile() throws {
         let folder = TemporaryFolder()
         let log = CapturedLog()
         let file = folder.file("intake.toml")
         try "[log]\nlevel = \"loud\"\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let reload = ConfigurationReload(
-            current: Configuration(),
-            read: { try ConfigurationLoader.load(file: file, mustExist: true) }, logger: log.logger,
-            inspector: nil, plugins: nil)
+        let reload = reloading(file, log: log, inspector: nil, plugins: nil)
         #expect(reload.reload() == nil)
         #expect(reload.current == Configuration())
         #expect(log.logger.level == .debug)
