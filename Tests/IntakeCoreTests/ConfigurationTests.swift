@@ -76,6 +76,15 @@ struct ConfigurationTests {
         var testDescription: String { reason }
     }
 
+    @Test("analysis.concurrency 0, the default, runs one worker more than the cores")
+    func automaticAnalysisWorkers() throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        #expect(Configuration().analysis.concurrency == 0)
+        #expect(Configuration().analysis.workers == cores + 1)
+        let set = try ConfigurationLoader.parse("[analysis]\nconcurrency = 5\n", file: "t.toml")
+        #expect(set.analysis.workers == 5)
+    }
+
     @Test(
         "bad files are refused with file, line and key",
         arguments: [
@@ -109,6 +118,9 @@ struct ConfigurationTests {
             BadCase(
                 text: "[analysis]\ncommand = { a = 1 }\n", line: 2, key: "analysis.command",
                 reason: "inline tables"),
+            BadCase(
+                text: "[analysis]\nconcurrency = -1\n", line: 2, key: "analysis.concurrency",
+                reason: "out of range"),
         ])
     func refused(_ bad: BadCase) {
         do {

@@ -104,7 +104,7 @@ public enum ConfigurationLoader {
         bool("download", "allow_private_addresses", \.download.allowPrivateAddresses),
         int("metadata", "concurrency", 1...256, \.metadata.concurrency),
         int("metadata", "max_attempts", 1...100, \.metadata.maxAttempts),
-        int("analysis", "concurrency", 1...256, \.analysis.concurrency),
+        int("analysis", "concurrency", 0...256, \.analysis.concurrency),
         int("analysis", "max_attempts", 1...100, \.analysis.maxAttempts),
         int("analysis", "near_duplicate_bits", 0...32, \.analysis.nearDuplicateBits),
         int("analysis", "thumbnail_px", 16...4096, \.analysis.thumbnailPixels),

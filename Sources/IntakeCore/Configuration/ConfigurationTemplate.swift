@@ -33,7 +33,7 @@ public enum ConfigurationTemplate {
         max_attempts = 3              # attempts before a transient failure becomes final
 
         [analysis]
-        concurrency = 2               # analysis jobs at once
+        concurrency = 0               # analysis jobs at once; 0: one more than the CPU cores
         max_attempts = 3              # attempts before a transient failure becomes final
         near_duplicate_bits = 8       # pHash distance (bits) within which images are near duplicates
         thumbnail_px = 256            # longest side of the WebP thumbnail, in pixels

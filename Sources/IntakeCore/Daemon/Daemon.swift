@@ -89,6 +89,7 @@ public final class Daemon {
         try registry.load(from: Database(path: home.database, readOnly: true))
         let analysis = AnalysisStage(
             inspector: inspector, registry: registry, home: home, configuration: configuration)
+        let analysisWorkers = configuration.analysis.workers
         let pools = [
             StageWorkerPool(
                 stage: .download, concurrency: configuration.download.concurrency, store: store,
@@ -100,7 +101,7 @@ public final class Daemon {
                 owner: owner, logger: logger, diskGuard: disk.diskGuard,
                 handler: { await metadata.handle($0) }),
             StageWorkerPool(
-                stage: .analysis, concurrency: configuration.analysis.concurrency, store: store,
+                stage: .analysis, concurrency: analysisWorkers, store: store,
                 owner: owner, logger: logger, diskGuard: disk.diskGuard,
                 handler: { await analysis.handle($0) },
                 epilogue: { analysis.finished($0, outcome: $1, applied: $2) }),
@@ -140,7 +141,9 @@ public final class Daemon {
                     } catch {
                         logger.warning("cannot notify systemd", ("error", "\(error)"))
                     }
-                    logger.info("daemon ready", ("home", home.root))
+                    logger.info(
+                        "daemon ready", ("home", home.root),
+                        ("analysis.workers", "\(analysisWorkers)"))
                 }
             }
         }
