@@ -6,13 +6,14 @@ import TestSupport
 
 @Suite("Database")
 struct DatabaseTests {
-    @Test("a new database is in WAL mode with synchronous=NORMAL and foreign keys on")
+    @Test("a new database: WAL, synchronous=NORMAL, foreign keys on, temporary data in memory")
     func pragmas() throws {
         let folder = TemporaryFolder()
         let database = try Database(path: folder.file("t.db"))
         #expect(try database.row("PRAGMA journal_mode") { $0.text(0) } == "wal")
         #expect(try database.scalar("PRAGMA synchronous") == 1)
         #expect(try database.scalar("PRAGMA foreign_keys") == 1)
+        #expect(try database.scalar("PRAGMA temp_store") == 2, "2 is MEMORY")
         #expect(try database.scalar("PRAGMA busy_timeout") == Int64(Database.busyTimeoutMillis))
     }
 

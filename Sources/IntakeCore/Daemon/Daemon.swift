@@ -29,6 +29,10 @@ public final class Daemon {
     /// Starts, reports readiness once the inbox's start-up scan is done, and blocks until a
     /// stop signal.
     public func run() throws -> ExitStatus {
+        // libvips starts here, before any other thread of the daemon runs: its start sets and
+        // unsets an environment variable (`Vips`), and setenv(3) racing a getenv(3) on
+        // another thread can crash the process. Should it fail, each image reports why.
+        _ = try? Vips.start()
         SignalWaiter.block()
         let files = configuration.files
         try home.createLayout(folderMode: files.folderMode)
@@ -84,11 +88,13 @@ public final class Daemon {
         let notifier = SystemdNotifier()
         let owner = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(Identifier.uuidV7())"
         let inspector = try ImageInspector(settings: configuration.analysis)
-        let metadata = MetadataStage(inspector: inspector)
+        let recent = RecentMetadata()
+        let metadata = MetadataStage(inspector: inspector, recent: recent)
         let registry = NearDuplicateRegistry()
         try registry.load(from: Database(path: home.database, readOnly: true))
         let analysis = AnalysisStage(
-            inspector: inspector, registry: registry, home: home, configuration: configuration)
+            inspector: inspector, registry: registry, home: home, configuration: configuration,
+            recent: recent)
         let analysisWorkers = configuration.analysis.workers
         let pools = [
             StageWorkerPool(

@@ -39,6 +39,11 @@ public final class Database {
             }
             try execute("PRAGMA synchronous=NORMAL")
             try execute("PRAGMA foreign_keys=ON")
+            // Statement journals and sorts in memory: on disk, SQLite made and deleted a file
+            // in /var/tmp for about one write transaction in six (a new inode each time), and
+            // looked up TMPDIR with getenv(3) for it, which must not race a setenv(3) that
+            // libvips' start makes on another thread.
+            try execute("PRAGMA temp_store=MEMORY")
         } catch {
             statements.removeAll()
             sqlite3_close_v2(handle)

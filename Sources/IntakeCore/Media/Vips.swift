@@ -5,7 +5,9 @@ import Foundation
 /// The libvips library as a whole: started once per process, and its error buffer.
 enum Vips {
     /// Starts libvips on first use. `vips_init` must run once before any other call; a Swift
-    /// static is initialised exactly once, even when several threads race to it.
+    /// static is initialised exactly once, even when several threads race to it. The start
+    /// changes the environment (below), so a program with threads of its own that may read
+    /// it (the daemon) calls this before starting them.
     static func start() throws(ImageError) {
         if let failure = started {
             throw ImageError(.unreadable, path: "libvips", detail: failure, function: "vips_init")

@@ -9,16 +9,19 @@ import Foundation
 public struct AnalysisStage: Sendable {
     let inspector: ImageInspector
     let registry: NearDuplicateRegistry
+    /// The metadata stage's results, so that an image is not read for its metadata twice.
+    let recent: RecentMetadata?
     let thumbnails: String
     let nearDuplicateBits: Int
     let folderMode: UInt32
 
     public init(
         inspector: ImageInspector, registry: NearDuplicateRegistry, home: Home,
-        configuration: Configuration
+        configuration: Configuration, recent: RecentMetadata? = nil
     ) {
         self.inspector = inspector
         self.registry = registry
+        self.recent = recent
         self.thumbnails = home.thumbnails
         self.nearDuplicateBits = configuration.analysis.nearDuplicateBits
         self.folderMode = configuration.files.folderMode
@@ -45,7 +48,8 @@ public struct AnalysisStage: Sendable {
         let thumbnail = thumbnailPath(sha256: sha256)
         do {
             try makeParents(of: thumbnail)
-            let analysis = try inspector.analysis(of: path, thumbnailTo: thumbnail)
+            let analysis = try inspector.analysis(
+                of: path, metadata: recent?.take(sha256), thumbnailTo: thumbnail)
             guard let phash = PerceptualHash.parse(analysis.phash) else {
                 return .failed(.permanent("corrupt_image", "\(path): no perceptual hash"))
             }

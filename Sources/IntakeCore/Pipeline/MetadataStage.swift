@@ -4,9 +4,12 @@ import Foundation
 /// with the task and reported in `image.metadata_extracted`.
 public struct MetadataStage: Sendable {
     let inspector: ImageInspector
+    /// Where each result is also kept for the analysis stage.
+    let recent: RecentMetadata?
 
-    public init(inspector: ImageInspector) {
+    public init(inspector: ImageInspector, recent: RecentMetadata? = nil) {
         self.inspector = inspector
+        self.recent = recent
     }
 
     /// Runs one attempt of `job`.
@@ -15,9 +18,11 @@ public struct MetadataStage: Sendable {
             return .failed(.permanent("unreadable", "task \(job.taskID) has no stored original"))
         }
         let inspector = self.inspector
+        let recent = self.recent
         return await Blocking.run {
             do {
                 let metadata = try inspector.metadata(of: path)
+                recent?.keep(metadata)
                 let json = try Output.encode(metadata, pretty: false)
                 return .succeeded(
                     StageResult(
