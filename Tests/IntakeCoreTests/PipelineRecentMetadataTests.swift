@@ -16,10 +16,18 @@ struct PipelineRecentMetadataTests {
     @Test("what the metadata stage keeps, the analysis stage takes once")
     func keepThenTake() throws {
         let recent = RecentMetadata(capacity: 8)
-        let kept = try metadata("a")
-        recent.keep(kept)
+        let full = try metadata("a")
+        #expect(full.camera != nil && !full.exif.isEmpty, "the photo has EXIF")
+        recent.keep(full)
         #expect(recent.count == 1)
-        #expect(recent.take("a") == kept)
+        let kept = try #require(recent.take("a"))
+        #expect(
+            (kept.sha256, kept.mimeType, kept.bytes, kept.width, kept.height, kept.orientation)
+                == (
+                    full.sha256, full.mimeType, full.bytes, full.width, full.height,
+                    full.orientation
+                ))
+        #expect(kept.camera == nil && kept.exif.isEmpty, "only what the analysis reads")
         #expect(recent.take("a") == nil, "taken once")
         #expect(recent.take("b") == nil, "never kept")
         #expect(recent.count == 0)
@@ -40,12 +48,19 @@ struct PipelineRecentMetadataTests {
         #expect(recent.take("99")?.sha256 == "99")
     }
 
-    @Test("an analysis given the kept metadata equals one that reads the file itself")
-    func sameAnalysis() throws {
+    @Test(
+        "an analysis given the kept metadata equals one that reads the file itself",
+        arguments: [
+            "gps/DSCN0010.jpg", "orientation/landscape_6.jpg", "orientation/portrait_8.jpg",
+        ])
+    func sameAnalysis(_ name: String) throws {
+        let path = MetadataDump.folder + "/jpg/" + name
         let inspector = try ImageInspector(settings: Configuration().analysis)
-        let known = try inspector.metadata(of: Self.photo)
-        let read = try inspector.analysis(of: Self.photo)
-        let given = try inspector.analysis(of: Self.photo, metadata: known)
+        let recent = RecentMetadata()
+        recent.keep(try inspector.metadata(of: path))
+        let known = try #require(recent.take(try inspector.metadata(of: path).sha256))
+        let read = try inspector.analysis(of: path)
+        let given = try inspector.analysis(of: path, metadata: known)
         #expect(given == read)
     }
 }

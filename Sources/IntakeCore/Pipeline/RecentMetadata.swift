@@ -1,8 +1,10 @@
 import Synchronization
 
 /// The metadata the metadata stage found for the last images it read, kept in memory for the
-/// analysis stage, which needs the same values (type, pixel size, orientation) and would
-/// otherwise read the file and parse its EXIF a second time.
+/// analysis stage, which needs some of the same values and would otherwise read the file and
+/// parse its EXIF a second time. Only what the analysis reads is kept (type, size in bytes and
+/// pixels, orientation: about 200 bytes an image, so the default capacity is about 2 MB), since
+/// in a large drop the metadata stage runs thousands of images ahead of the analysis.
 ///
 /// Only a shortcut: an image whose metadata is not here (the daemon restarted between the two
 /// stages, or `capacity` more images were kept since) is simply read again. The store's
@@ -19,13 +21,17 @@ public final class RecentMetadata: Sendable {
     private let state = Mutex(State())
     public let capacity: Int
 
-    public init(capacity: Int = 4096) {
+    public init(capacity: Int = 10_000) {
         precondition(capacity > 0, "a cache needs room for one entry")
         self.capacity = capacity
     }
 
-    /// Keeps `metadata` for its image, dropping the oldest entry when full.
+    /// Keeps what the analysis needs of `metadata`, dropping the oldest entry when full.
     public func keep(_ metadata: ImageMetadata) {
+        let metadata = ImageMetadata(
+            sha256: metadata.sha256, mimeType: metadata.mimeType, bytes: metadata.bytes,
+            width: metadata.width, height: metadata.height, orientation: metadata.orientation,
+            exif: [:])
         state.withLock { state in
             if state.bySHA256.updateValue(metadata, forKey: metadata.sha256) != nil { return }
             state.order.append(metadata.sha256)
@@ -41,7 +47,7 @@ public final class RecentMetadata: Sendable {
         }
     }
 
-    /// The metadata kept for `sha256`, removed from the cache: each analysis takes it once.
+    /// What was kept for `sha256`, removed from the cache: each analysis takes it once.
     public func take(_ sha256: String) -> ImageMetadata? {
         state.withLock { $0.bySHA256.removeValue(forKey: sha256) }
     }
