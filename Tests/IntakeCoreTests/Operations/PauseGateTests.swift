@@ -65,16 +65,19 @@ struct PauseGateTests {
         #expect(!gate.waitBlocking(timeout: .milliseconds(50)))
         #expect(ContinuousClock.now - started >= .milliseconds(50))
 
+        // Generous limits: under a full parallel test run this task's sleeps can be held up
+        // for half a minute (the other tests keep the two cores' cooperative threads busy),
+        // and a thread whose wait had run out before the resume would fail the test wrongly.
         let opened = Box()
         let thread = Thread {
-            if gate.waitBlocking(timeout: .seconds(30)) {
+            if gate.waitBlocking(timeout: .seconds(600)) {
                 opened.count.store(1, ordering: .relaxed)
             }
         }
         thread.start()
         try await Task.sleep(for: .milliseconds(50))
         gate.resume()
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(120)
         while opened.count.load(ordering: .relaxed) == 0 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
