@@ -11,6 +11,7 @@ import Synchronization
 /// files never change under their content address, so the values kept are the ones a second
 /// read would give.
 public final class RecentMetadata: Sendable {
+    /// The entries and the order they came in, behind one lock.
     private struct State {
         var bySHA256: [String: ImageMetadata] = [:]
         /// Insertion order, for dropping the oldest when full.
