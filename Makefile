@@ -57,9 +57,14 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests bench
 
+# The unit tests and the end-to-end tests run as two processes. The end-to-end tests wait for
+# daemons and commands with blocking calls that hold Swift concurrency's threads (one per
+# core) for up to minutes; in one process they most likely starved the unit tests' timers: a
+# timing check there failed (PauseGateTests, once in four clean runs).
 test: deps lint venv
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --skip '^EndToEndTests\.'
+	$(SWIFT) test --skip-build --filter '^EndToEndTests\.'
 	$(MAKE) asan
 
 # The EXIF parsing of the whole corpus under AddressSanitizer, in its own scratch path so that
