@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Testing
 import TestSupport
@@ -15,6 +16,14 @@ struct DatabaseTests {
         #expect(try database.scalar("PRAGMA foreign_keys") == 1)
         #expect(try database.scalar("PRAGMA temp_store") == 2, "2 is MEMORY")
         #expect(try database.scalar("PRAGMA busy_timeout") == Int64(Database.busyTimeoutMillis))
+    }
+
+    @Test("SQLite's memory statistics are off: they take a global lock for every allocation")
+    func memoryStatisticsOff() throws {
+        let folder = TemporaryFolder()
+        let database = try Database(path: folder.file("t.db"))
+        try database.execute("CREATE TABLE t(x); INSERT INTO t VALUES (randomblob(100000))")
+        #expect(sqlite3_memory_used() == 0, "with statistics on, this counts every allocation")
     }
 
     @Test("migrations from an empty database reach the current version and are recorded")

@@ -19,6 +19,7 @@ public final class Database {
 
     /// Opens (and with `create`, creates) the database at `path`.
     public init(path: String, readOnly: Bool = false, create: Bool = true) throws(DatabaseError) {
+        Database.configureLibrary
         var handle: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
@@ -55,6 +56,12 @@ public final class Database {
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
+
+    /// Process-wide SQLite settings, made once before the first connection opens: memory
+    /// statistics off (intake reads none, and they take a global mutex per allocation).
+    private static let configureLibrary: Void = {
+        _ = intake_sqlite_disable_memory_statistics()
+    }()
 
     /// The linked SQLite library's version, such as `3.40.1`.
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
