@@ -16,6 +16,8 @@ public struct Subscriber: Sendable, Equatable {
     public var patternsFile: String { folder + "/patterns" }
     /// Counters the plugin runner keeps for a plugin's subscriber (`intake plugins` reads them).
     public var statsFile: String { folder + "/stats.json" }
+    /// The plugin runner's record of events waiting for another run (`PluginRetries`).
+    public var retriesFile: String { folder + "/retries.json" }
 
     /// True when any of its patterns matches `eventType`.
     public func receives(_ eventType: String) -> Bool {

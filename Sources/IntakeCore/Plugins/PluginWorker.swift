@@ -8,7 +8,8 @@ import Synchronization
 /// The loop: take the oldest file in `new/`; if it is waiting for a retry, sleep until then
 /// (later events wait behind it, keeping the order); claim it by renaming it into `cur/`; run
 /// the plugin; on exit 0 remove it, otherwise put it back into `new/` with a backoff, or after
-/// `maxAttempts` runs move it to `failed/` with an `.error` file.
+/// `maxAttempts` runs move it to `failed/` with an `.error` file. The attempts and due times of
+/// waiting events survive a restart (`PluginRetries`).
 final class PluginWorker: Sendable {
     let name: String
     private let plugin: Mutex<PluginFile>
@@ -74,15 +75,26 @@ final class PluginWorker: Sendable {
     private var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
     private func loop() {
-        var attempts: [String: Int] = [:]
+        var retries = PluginRetries.load(subscriber)
+        // Due times as the monotonic clock sees them; a due time recorded by an earlier run
+        // is kept, but never more than `backoffMax` away (the wall clock may have moved).
         var retryAt: [String: UInt64] = [:]
+        let startedAt = (wall: Clock.nowMillis(), monotonic: Clock.monotonicNanos())
+        let longest = PluginProcess.nanos(settings.value.backoffMax)
+        for (file, entry) in retries.entries {
+            let wait = UInt64(max(entry.dueAt - startedAt.wall, 0)) * 1_000_000
+            retryAt[file] = startedAt.monotonic + min(wait, longest)
+        }
         var stats = PluginStats.load(subscriber)
         while !isStopping {
             let pending = ((try? SpoolFiles.names(in: subscriber.new)) ?? []).filter {
                 $0.hasSuffix(".json") && !$0.hasPrefix(".")
             }
             guard let next = pending.first else {
-                attempts = [:]
+                if !retries.entries.isEmpty {
+                    retries.entries = [:]
+                    save(retries)
+                }
                 retryAt = [:]
                 _ = wakeUps.wait(timeout: .now() + settings.value.idleRecheck.timeInterval)
                 continue
@@ -93,19 +105,32 @@ final class PluginWorker: Sendable {
                 continue
             }
             guard acquireSlot() else { break }
-            let outcome = handle(next, attempt: (attempts[next] ?? 0) + 1, stats: &stats)
+            let used = retries.entries[next]?.attempts ?? 0
+            let outcome = handle(next, attempt: used + 1, stats: &stats)
             slots.signal()
             switch outcome {
-            case .handled, .gone, .interrupted:
-                attempts[next] = nil
+            case .interrupted:
+                break
+            case .handled, .gone, .gaveUp:
                 retryAt[next] = nil
+                if retries.entries.removeValue(forKey: next) != nil { save(retries) }
             case .retry(let attempt, let delay):
-                attempts[next] = attempt
                 retryAt[next] = Clock.monotonicNanos() + delay
-            case .gaveUp:
-                attempts[next] = nil
-                retryAt[next] = nil
+                retries.entries[next] = PluginRetries.Entry(
+                    attempts: attempt, dueAt: Clock.nowMillis() + Int64(delay / 1_000_000))
+                save(retries)
             }
+        }
+    }
+
+    /// Records the waiting events; a failure to write is logged, and costs only attempts
+    /// forgotten at the next restart.
+    private func save(_ retries: PluginRetries) {
+        do {
+            try retries.save(subscriber, mode: spool.fileMode)
+        } catch {
+            logger.warning(
+                "plugin retries not recorded", ("plugin", name), ("error", "\(error)"))
         }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import IntakeCore
+@testable import IntakeCore
 import Testing
 
 @Suite("Plugin runner", .serialized)
@@ -249,5 +249,44 @@ struct PluginRunnerTests {
                 fixture.names(subscriber.new).isEmpty && fixture.names(subscriber.cur).isEmpty
                     && fixture.names(subscriber.failed).isEmpty
             })
+    }
+
+    @Test func attemptsAndBackoffOfAWaitingEventSurviveARestart() throws {
+        // The first runner's backoff is long, so the event is sure to wait when it stops.
+        var settings = PluginFixture.testSettings
+        settings.backoffBase = .seconds(600)
+        settings.backoffMax = .seconds(600)
+        let fixture = try PluginFixture(settings: settings)
+        let output = fixture.events.folder.file("attempts.txt")
+        try fixture.install(
+            "failing", "#!/bin/bash\necho \"$INTAKE_ATTEMPT\" >> \(output)\nexit 1\n")
+        try fixture.start()
+        try fixture.publish("task.completed")
+        let subscriber = try #require(fixture.subscriber("failing"))
+        #expect(
+            eventually {
+                fixture.lines("attempts.txt") == ["1"] && fixture.names(subscriber.new).count == 1
+                    && PluginRetries.load(subscriber).entries.count == 1
+            })
+        let waiting = try #require(fixture.names(subscriber.new).first)
+        let entry = try #require(PluginRetries.load(subscriber).entries[waiting])
+        #expect(entry.attempts == 1)
+        #expect(entry.dueAt > Clock.nowMillis() + 500_000)
+        fixture.runner.stop()
+
+        // A new runner (a restarted daemon) with short backoffs: the recorded due time is cut
+        // to its backoff_max, and the event goes on from attempt 2 to the limit of 3.
+        var restarted = PluginFixture.testSettings
+        restarted.backoffMax = .milliseconds(100)
+        let runner = PluginRunner(
+            home: fixture.home, spool: fixture.spool, settings: restarted, logger: .silent)
+        try runner.start()
+        defer { runner.stop() }
+        #expect(eventually(20) { fixture.names(subscriber.failed).count == 2 })
+        #expect(fixture.lines("attempts.txt") == ["1", "2", "3"])
+        let error = try String(
+            contentsOfFile: subscriber.failed + "/" + waiting + ".error", encoding: .utf8)
+        #expect(error.contains("attempts: 3"))
+        #expect(!FileManager.default.fileExists(atPath: subscriber.retriesFile))
     }
 }
