@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -95,5 +96,47 @@ struct WorkFolderSweepTests {
         let again = try WorkFolderSweep(home: home, logger: Logger(level: .error)).run(
             database: fixture.database)
         #expect(again == .init())
+    }
+
+    /// What the store reports as abandoned, collected across threads.
+    final class Collected: Sendable {
+        let paths = Mutex<[String]>([])
+    }
+
+    @Test("a task given up while the daemon runs has its work/ file rejected at once")
+    func givenUpAtRuntime() async throws {
+        let fixture = try Fixture()
+        let home = fixture.home
+        let (id, workPath) = try fixture.drop("stuck.jpg")
+        let collected = Collected()
+        let store = try SQLiteTaskStore(
+            path: home.database, settings: QueueSettings(maxAttempts: [:], leaseMillis: 1),
+            abandoned: { paths in collected.paths.withLock { $0 += paths } })
+        let stuck = try #require(try await store.claim(.download, owner: "stuck", limit: 1).first)
+        #expect(
+            FileManager.default.createFile(
+                atPath: home.work + "/.ingest-" + id, contents: Data([1])))
+        // The lease of 1 ms has run out once the clock has moved past it.
+        let claimedAt = Clock.nowMillis()
+        while Clock.nowMillis() <= claimedAt + 1 { try await Task.sleep(for: .milliseconds(1)) }
+
+        #expect(try await store.expireLeases() == 1)
+        #expect(collected.paths.withLock { $0 } == [workPath])
+        #expect(
+            try TaskReader(database: fixture.database).task(matching: id)?.error?.code
+                == "interrupted")
+        // The stuck worker's late outcome is dropped, so it would not have cleaned up.
+        #expect(!(try await store.finish(stuck, QueueFixture.success(.download))))
+
+        let summary = WorkFolderSweep(home: home, logger: .silent).settleAbandoned(
+            collected.paths.withLock { $0 }, database: fixture.database)
+        #expect(summary == .init(removed: 1, rejected: 1))
+        #expect(!fixture.exists(workPath))
+        #expect(!fixture.exists(home.work + "/.ingest-" + id))
+        let report = try JSONDecoder().decode(
+            DropMover.ErrorReport.self,
+            from: Data(contentsOf: URL(fileURLWithPath: home.rejected + "/stuck.jpg.error.json")))
+        #expect(report.code == "interrupted")
+        #expect(fixture.exists(home.rejected + "/stuck.jpg"))
     }
 }

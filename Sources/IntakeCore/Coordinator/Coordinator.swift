@@ -254,14 +254,18 @@ public struct Coordinator {
     /// Puts back every leased job whose lease ran out before `now`, or, with `everyLease`,
     /// every leased job (at start: any lease is from a run that is gone). Such an attempt
     /// counts, so an image that crashes the daemon every time cannot loop for ever: it fails
-    /// with `interrupted` once its attempts are used up. Returns how many jobs were handled.
+    /// with `interrupted` once its attempts are used up. Returns how many jobs were handled,
+    /// and the `work/` files of the dropped images it gave up at the download stage.
     @discardableResult
-    public func recoverLeases(everyLease: Bool, now: Int64 = Clock.nowMillis()) throws -> Int {
+    public func recoverLeases(
+        everyLease: Bool, now: Int64 = Clock.nowMillis()
+    ) throws -> LeaseRecovery {
         let expired = try database.rows(
             "SELECT id, task_id, queue, attempts FROM jobs WHERE state = 'leased' AND "
                 + "(?1 OR lease_expires_at <= ?2)",
             [.integer(everyLease ? 1 : 0), .integer(now)]
         ) { row in (id: row.int(0), task: row.text(1), queue: row.text(2), attempts: row.int(3)) }
+        var recovery = LeaseRecovery(handled: expired.count)
         for job in expired {
             let stage = TaskStage(rawValue: job.queue) ?? .download
             guard job.attempts < Int64(settings.attempts(for: stage)) else {
@@ -277,6 +281,9 @@ public struct Coordinator {
                         "the \(stage.rawValue) stage was interrupted \(job.attempts) times "
                             + "(daemon stopped or worker stuck) and was given up"),
                     now: now)
+                if stage == .download, let workPath = task.workPath {
+                    recovery.abandonedWorkPaths.append(workPath)
+                }
                 continue
             }
             try database.run(
@@ -286,7 +293,7 @@ public struct Coordinator {
                 job.task, attempts: Int(job.attempts),
                 detail: everyLease ? "recovered at start" : "lease expired", now: now)
         }
-        return expired.count
+        return recovery
     }
 
     /// Puts failed tasks back into the stage where they failed, with a fresh attempt count.

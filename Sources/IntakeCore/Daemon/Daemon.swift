@@ -48,7 +48,14 @@ public final class Daemon {
             logger: logger, failed: { disk.noteFailure($0) })
         let store = try SQLiteTaskStore(
             path: home.database, settings: QueueSettings(configuration: configuration),
-            afterCommit: { relay.wake() })
+            afterCommit: { relay.wake() },
+            abandoned: { [home, logger] paths in
+                guard let database = try? Database(path: home.database, readOnly: true) else {
+                    return
+                }
+                WorkFolderSweep(home: home, logger: logger).settleAbandoned(
+                    paths, database: database)
+            })
         chmod(home.database, mode_t(files.fileMode))
         let recovered = try store.recoverAtStart()
         try WorkFolderSweep(home: home, logger: logger).run(

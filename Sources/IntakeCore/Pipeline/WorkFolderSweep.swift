@@ -13,10 +13,7 @@ import Foundation
 /// alone. `.ingest-TASK` links of tasks no longer downloading are removed too.
 ///
 /// Run it holding the home's lock, before the inbox and the stage workers start.
-///
-/// Known shortcoming: a task given up while the daemon runs because its lease ran out too
-/// often also skips the download stage's clean-up; its file stays in `work/` until the next
-/// start sweeps it.
+/// `settleAbandoned` does the same for the files of tasks given up while the daemon runs.
 struct WorkFolderSweep {
     /// What the sweep did.
     struct Summary: Equatable {
@@ -43,26 +40,8 @@ struct WorkFolderSweep {
                 }
                 continue
             }
-            guard !name.hasPrefix("."), let task = try reader.task(workPath: path),
-                !WorkFolderSweep.isDownloading(task)
-            else { continue }
-            if task.stage != TaskStage.download.rawValue {
-                if unlink(path) == 0 { summary.removed += 1 }
-                continue
-            }
-            do {
-                _ = try DropMover.reject(
-                    workPath: path, source: task.source, traceID: task.traceId,
-                    rejection: DropRejection(
-                        code: task.error?.code ?? "failed",
-                        message: task.error?.message ?? "the task failed"),
-                    folder: home.rejected)
-                summary.rejected += 1
-            } catch {
-                logger.warning(
-                    "could not move a failed drop to rejected/", ("task.id", task.id),
-                    ("path", path), ("error", "\(error)"))
-            }
+            guard !name.hasPrefix(".") else { continue }
+            try settle(path, reader: reader, summary: &summary)
         }
         if summary != Summary() {
             logger.info(
@@ -70,6 +49,61 @@ struct WorkFolderSweep {
                 ("rejected", "\(summary.rejected)"))
         }
         return summary
+    }
+
+    /// Settles the `work/` files of tasks given up while the daemon runs (their leases ran out
+    /// too often, see `LeaseRecovery`): each is moved to `rejected/` with its report. The
+    /// worker that held such a task will not clean up, since its outcome is dropped.
+    @discardableResult
+    func settleAbandoned(_ paths: [String], database: Database) -> Summary {
+        let reader = TaskReader(database: database)
+        var summary = Summary()
+        for path in paths {
+            do {
+                try settle(path, reader: reader, summary: &summary)
+                // The link a stuck worker may have made while taking the file in.
+                if let task = try reader.task(workPath: path), !WorkFolderSweep.isDownloading(task),
+                    unlink(home.work + "/" + WorkFolderSweep.ingestPrefix + task.id) == 0
+                {
+                    summary.removed += 1
+                }
+            } catch {
+                logger.warning(
+                    "could not clean up a given-up task's file in work/", ("path", path),
+                    ("error", "\(error)"))
+            }
+        }
+        if summary != Summary() {
+            logger.info(
+                "work/ cleaned up after tasks were given up", ("removed", "\(summary.removed)"),
+                ("rejected", "\(summary.rejected)"))
+        }
+        return summary
+    }
+
+    /// What one file in `work/` needs, by the latest task that took it in: nothing while the
+    /// task still needs it or when no task refers to it, removal once the task is past the
+    /// download stage, `rejected/` when it failed there.
+    private func settle(_ path: String, reader: TaskReader, summary: inout Summary) throws {
+        guard let task = try reader.task(workPath: path), !WorkFolderSweep.isDownloading(task)
+        else { return }
+        if task.stage != TaskStage.download.rawValue {
+            if unlink(path) == 0 { summary.removed += 1 }
+            return
+        }
+        do {
+            _ = try DropMover.reject(
+                workPath: path, source: task.source, traceID: task.traceId,
+                rejection: DropRejection(
+                    code: task.error?.code ?? "failed",
+                    message: task.error?.message ?? "the task failed"),
+                folder: home.rejected)
+            summary.rejected += 1
+        } catch {
+            logger.warning(
+                "could not move a failed drop to rejected/", ("task.id", task.id),
+                ("path", path), ("error", "\(error)"))
+        }
     }
 
     /// The prefix of the hard links the download stage makes while it takes a file in.

@@ -7,17 +7,22 @@ public final class SQLiteTaskStore: TaskStore {
     public let settings: QueueSettings
     private let writer: GroupCommitWriter
     private let signals: [TaskStage: WakeSignal]
+    private let abandoned: @Sendable ([String]) -> Void
 
     /// Opens (creating and migrating) the database at `path`. `afterCommit` runs after each
-    /// committed group, for example to wake the event publisher.
+    /// committed group, for example to wake the event publisher. `abandoned` gets the `work/`
+    /// files of tasks that `expireLeases` gave up, once that is committed (the daemon moves
+    /// them to `rejected/`).
     public init(
-        path: String, settings: QueueSettings, afterCommit: @escaping @Sendable () -> Void = {}
+        path: String, settings: QueueSettings, afterCommit: @escaping @Sendable () -> Void = {},
+        abandoned: @escaping @Sendable ([String]) -> Void = { _ in }
     ) throws {
         let database = try Database(path: path)
         try Schema.apply(to: database)
         self.path = path
         self.settings = settings
         self.writer = GroupCommitWriter(database: database, afterCommit: afterCommit)
+        self.abandoned = abandoned
         var signals: [TaskStage: WakeSignal] = [:]
         for stage in TaskStage.queued {
             signals[stage] = WakeSignal()
@@ -36,7 +41,8 @@ public final class SQLiteTaskStore: TaskStore {
         let count = try writer.exclusive { database in
             try database.transaction {
                 try Coordinator(database: database, settings: settings).recoverLeases(
-                    everyLease: true)
+                    everyLease: true
+                ).handled
             }
         }
         wakeAll()
@@ -116,12 +122,13 @@ public final class SQLiteTaskStore: TaskStore {
     @discardableResult
     public func expireLeases() async throws -> Int {
         let settings = self.settings
-        let count = try await writer.write { database in
+        let recovery = try await writer.write { database in
             try Coordinator(database: database, settings: settings).recoverLeases(
                 everyLease: false)
         }
-        if count > 0 { wakeAll() }
-        return count
+        if !recovery.abandonedWorkPaths.isEmpty { abandoned(recovery.abandonedWorkPaths) }
+        if recovery.handled > 0 { wakeAll() }
+        return recovery.handled
     }
 
     public func nextWakeup(_ stage: TaskStage) async throws -> Int64? {

@@ -228,11 +228,11 @@ struct CoordinatorTests {
         #expect(stale.leaseExpiresAt == 3_000)
         #expect(
             try fixture.database.transaction {
-                try fixture.coordinator.recoverLeases(everyLease: false, now: 2_999)
+                try fixture.coordinator.recoverLeases(everyLease: false, now: 2_999).handled
             } == 0)
         #expect(
             try fixture.database.transaction {
-                try fixture.coordinator.recoverLeases(everyLease: false, now: 3_000)
+                try fixture.coordinator.recoverLeases(everyLease: false, now: 3_000).handled
             } == 1)
         #expect(try fixture.task(id).state == "queued")
         let fresh = try #require(try fixture.claim(.download, owner: "b", now: 3_100).first)
@@ -261,13 +261,13 @@ struct CoordinatorTests {
         _ = try fixture.claim(.download, limit: 2)
         #expect(
             try fixture.database.transaction {
-                try fixture.coordinator.recoverLeases(everyLease: true)
+                try fixture.coordinator.recoverLeases(everyLease: true).handled
             } == 2)
         #expect(try ids.map { try fixture.task($0).state } == ["queued", "queued"])
         let again = try fixture.claim(.download, limit: 2)
         #expect(again.map(\.attempt) == [2, 2])
         try fixture.database.transaction {
-            _ = try fixture.coordinator.recoverLeases(everyLease: true)
+            _ = try fixture.coordinator.recoverLeases(everyLease: true).handled
         }
         #expect(try ids.map { try fixture.task($0).state } == ["failed", "failed"])
         let events = try fixture.events(of: ids[0])
