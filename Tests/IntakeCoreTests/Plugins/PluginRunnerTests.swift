@@ -273,6 +273,9 @@ struct PluginRunnerTests {
         #expect(entry.attempts == 1)
         #expect(entry.dueAt > Clock.nowMillis() + 500_000)
         fixture.runner.stop()
+        let report = try #require(
+            try SubscriberReport.all(home: fixture.home).first { $0.name == "failing" })
+        #expect(report.retrying == 1 && report.nextRetryAt == entry.dueAt)
 
         // A new runner (a restarted daemon) with short backoffs: the recorded due time is cut
         // to its backoff_max, and the event goes on from attempt 2 to the limit of 3.

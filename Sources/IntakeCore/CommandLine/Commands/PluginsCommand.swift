@@ -47,6 +47,11 @@ enum PluginsCommand: IntakeCommand {
             if let lastError = report.lastError {
                 output.line("  last error: \(lastError)")
             }
+            if let next = report.nextRetryAt, report.retrying > 0 {
+                let seconds = max(next - Clock.nowMillis(), 0) / 1000
+                output.line(
+                    "  waiting to retry: \(report.retrying) event(s), next attempt in \(seconds) s")
+            }
         }
         return .success
     }
