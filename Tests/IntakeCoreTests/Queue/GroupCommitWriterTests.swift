@@ -59,6 +59,11 @@ struct GroupCommitWriterTests {
         }
     }
 
+    /// An operation that inserts the row `name`.
+    static func insert(_ name: String) -> @Sendable (Database) throws -> Void {
+        { database in try database.run("INSERT INTO items (name) VALUES (?1)", [.text(name)]) }
+    }
+
     static func names(in path: String) throws -> [String] {
         try Database(path: path).rows("SELECT name FROM items ORDER BY name") { $0.text(0) }
     }
@@ -67,13 +72,8 @@ struct GroupCommitWriterTests {
     func grouped() async throws {
         let folder = TemporaryFolder("intake-writer")
         let (writer, path) = try Self.makeWriter(in: folder)
-        let operations: [@Sendable (Database) throws -> Void] = (0..<20).map { index in
-            { database in
-                try database.run("INSERT INTO items (name) VALUES (?1)", [.text("n\(index)")])
-            }
-        }
-        let results = await Self.runAsOneGroup(writer, operations)
-        #expect(results.allSatisfy { if case .success = $0 { true } else { false } })
+        let results = await Self.runAsOneGroup(writer, (0..<20).map { Self.insert("n\($0)") })
+        #expect(results.allSatisfy { $0.isSuccess })
         #expect(try Self.names(in: path).count == 20)
         #expect(writer.statistics.transactions == 1)
         #expect(writer.statistics.operations == 20)
@@ -85,10 +85,10 @@ struct GroupCommitWriterTests {
         let (writer, path) = try Self.makeWriter(in: folder)
         let operations: [@Sendable (Database) throws -> Void] = (0..<6).map { index in
             { database in
-                try database.run("INSERT INTO items (name) VALUES (?1)", [.text("a\(index)")])
+                try Self.insert("a\(index)")(database)
                 // The third operation writes a row, then throws: its row must not stay.
                 if index == 2 { throw Refused() }
-                try database.run("INSERT INTO items (name) VALUES (?1)", [.text("b\(index)")])
+                try Self.insert("b\(index)")(database)
             }
         }
         let results = await Self.runAsOneGroup(writer, operations)
@@ -112,15 +112,8 @@ struct GroupCommitWriterTests {
     func constraintErrorIsolated() async throws {
         let folder = TemporaryFolder("intake-writer")
         let (writer, path) = try Self.makeWriter(in: folder)
-        try await writer.write { database in
-            try database.run("INSERT INTO items (name) VALUES ('taken')")
-        }
-        let operations: [@Sendable (Database) throws -> Void] = ["x", "taken", "y"].map { name in
-            { database in
-                try database.run("INSERT INTO items (name) VALUES (?1)", [.text(name)])
-            }
-        }
-        let results = await Self.runAsOneGroup(writer, operations)
+        try await writer.write(Self.insert("taken"))
+        let results = await Self.runAsOneGroup(writer, ["x", "taken", "y"].map(Self.insert))
         #expect(results[0].isSuccess && !results[1].isSuccess && results[2].isSuccess)
         #expect(try Self.names(in: path) == ["taken", "x", "y"])
     }
