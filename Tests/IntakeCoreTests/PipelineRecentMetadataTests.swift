@@ -48,6 +48,42 @@ struct PipelineRecentMetadataTests {
         #expect(recent.take("99")?.sha256 == "99")
     }
 
+    @Test("taken entries leave room: only entries still waiting count against the capacity")
+    func takenLeaveRoom() throws {
+        let recent = RecentMetadata(capacity: 3)
+        let template = try metadata("x")
+        func keep(_ name: String) {
+            var next = template
+            next.sha256 = name
+            recent.keep(next)
+        }
+        for name in ["a", "b", "c"] { keep(name) }
+        #expect(recent.take("b") != nil && recent.take("c") != nil)
+        keep("d")
+        keep("e")
+        #expect(recent.count == 3)
+        #expect(recent.take("a")?.sha256 == "a", "three waiting: the oldest stays")
+        // Kept again after being taken: the new entry is as young as its last keep.
+        keep("d")
+        for name in ["f", "g"] { keep(name) }
+        #expect(recent.take("e") == nil, "the oldest waiting went")
+        #expect(recent.take("d")?.sha256 == "d")
+    }
+
+    @Test("a long run of keeps and takes holds the order within bounds")
+    func orderBounded() throws {
+        let recent = RecentMetadata(capacity: 4)
+        let template = try metadata("x")
+        for index in 0..<10_000 {
+            var next = template
+            next.sha256 = "\(index % 7)"
+            recent.keep(next)
+            if index % 3 == 0 { _ = recent.take("\(index % 7)") }
+            #expect(recent.count <= 4)
+        }
+        #expect(recent.tracked <= 9)
+    }
+
     @Test(
         "an analysis given the kept metadata equals one that reads the file itself",
         arguments: [

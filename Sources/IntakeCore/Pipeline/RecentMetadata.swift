@@ -13,10 +13,18 @@ import Synchronization
 public final class RecentMetadata: Sendable {
     /// The entries and the order they came in, behind one lock.
     private struct State {
-        var bySHA256: [String: ImageMetadata] = [:]
-        /// Insertion order, for dropping the oldest when full.
-        var order: [String] = []
+        /// Each entry with the number of the `keep` that stored it.
+        var bySHA256: [String: (metadata: ImageMetadata, number: Int)] = [:]
+        /// Every `keep` in order, as image and number. An element whose number is no longer
+        /// its image's entry (taken since, or kept again later) is stale and skipped.
+        var order: [(sha256: String, number: Int)] = []
+        /// Where `order` starts: elements before it were dropped already.
         var start = 0
+        var kept = 0
+
+        func isCurrent(_ element: (sha256: String, number: Int)) -> Bool {
+            bySHA256[element.sha256]?.number == element.number
+        }
     }
 
     private let state = Mutex(State())
@@ -34,15 +42,17 @@ public final class RecentMetadata: Sendable {
             width: metadata.width, height: metadata.height, orientation: metadata.orientation,
             exif: [:])
         state.withLock { state in
-            if state.bySHA256.updateValue(metadata, forKey: metadata.sha256) != nil { return }
-            state.order.append(metadata.sha256)
-            if state.order.count - state.start > capacity {
-                state.bySHA256[state.order[state.start]] = nil
+            state.kept += 1
+            state.bySHA256[metadata.sha256] = (metadata, state.kept)
+            state.order.append((metadata.sha256, state.kept))
+            while state.bySHA256.count > capacity, state.start < state.order.count {
+                let oldest = state.order[state.start]
                 state.start += 1
+                if state.isCurrent(oldest) { state.bySHA256[oldest.sha256] = nil }
             }
-            if state.start > capacity {
-                // Compact the order now and then instead of shifting it on every drop.
-                state.order.removeFirst(state.start)
+            if state.order.count - state.start > 2 * capacity || state.start > capacity {
+                // Now and then, rather than on every change: drop what was dropped or taken.
+                state.order = state.order[state.start...].filter { state.isCurrent($0) }
                 state.start = 0
             }
         }
@@ -50,9 +60,13 @@ public final class RecentMetadata: Sendable {
 
     /// What was kept for `sha256`, removed from the cache: each analysis takes it once.
     public func take(_ sha256: String) -> ImageMetadata? {
-        state.withLock { $0.bySHA256.removeValue(forKey: sha256) }
+        state.withLock { $0.bySHA256.removeValue(forKey: sha256)?.metadata }
     }
 
     /// Entries kept now.
     public var count: Int { state.withLock { $0.bySHA256.count } }
+
+    /// How many `keep`s the order still tracks, stale ones included (for tests: it stays
+    /// within a small multiple of the capacity).
+    var tracked: Int { state.withLock { $0.order.count - $0.start } }
 }
