@@ -1,8 +1,8 @@
 import Foundation
 
 /// What `intake plugins` (and `intake status`) show about one subscriber: its kind, patterns,
-/// backlog and, for a plugin, its run counters, last error and events waiting for a retry. Read from the spool alone, so
-/// it works whether the daemon runs or not.
+/// backlog and, for a plugin, its run counters, last error and events waiting for a retry.
+/// Read from the spool alone, so it works whether the daemon runs or not.
 public struct SubscriberReport: Encodable, Sendable, Equatable {
     public let name: String
     /// `plugin` when `HOME/plugins/NAME` exists, else `external`.

@@ -78,12 +78,16 @@ final class PluginWorker: Sendable {
         var retries = PluginRetries.load(subscriber)
         // Due times as the monotonic clock sees them; a due time recorded by an earlier run
         // is kept, but never more than `backoffMax` away (the wall clock may have moved).
+        // Whatever the file says, the next run is at most the last one allowed.
         var retryAt: [String: UInt64] = [:]
         let startedAt = (wall: Clock.nowMillis(), monotonic: Clock.monotonicNanos())
-        let longest = PluginProcess.nanos(settings.value.backoffMax)
+        let longest = PluginProcess.nanos(settings.value.backoffMax) / 1_000_000
         for (file, entry) in retries.entries {
-            let wait = UInt64(max(entry.dueAt - startedAt.wall, 0)) * 1_000_000
-            retryAt[file] = startedAt.monotonic + min(wait, longest)
+            let wait = min(UInt64(clamping: entry.dueAt.subtractingReportingOverflow(
+                startedAt.wall).partialValue), longest)
+            retryAt[file] = startedAt.monotonic + wait * 1_000_000
+            retries.entries[file]?.attempts = min(
+                max(entry.attempts, 0), settings.value.maxAttempts - 1)
         }
         var stats = PluginStats.load(subscriber)
         while !isStopping {

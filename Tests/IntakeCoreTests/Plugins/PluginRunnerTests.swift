@@ -290,6 +290,38 @@ struct PluginRunnerTests {
         let error = try String(
             contentsOfFile: subscriber.failed + "/" + waiting + ".error", encoding: .utf8)
         #expect(error.contains("attempts: 3"))
-        #expect(!FileManager.default.fileExists(atPath: subscriber.retriesFile))
+        // Removed right after the event moved to failed/.
+        #expect(eventually { !FileManager.default.fileExists(atPath: subscriber.retriesFile) })
+    }
+
+    @Test func aRetriesFileWithExtremeValuesNeitherCrashesNorStallsTheRunner() throws {
+        let fixture = try PluginFixture()
+        let output = fixture.events.folder.file("extreme.txt")
+        try fixture.install(
+            "extreme", "#!/bin/bash\necho \"$INTAKE_ATTEMPT\" >> \(output)\nexit 1\n")
+        let subscriber = try fixture.spool.subscribe(name: "extreme", patterns: [.everything])
+        let event = try EventEnvelope(
+            eventType: "task.failed", taskID: "t", traceID: "r", source: "intake/test",
+            payload: ["x": "y"])
+        let names = ["000000000001.task.failed.a.json", "000000000002.task.failed.b.json"]
+        for name in names {
+            try Data(event.json.utf8).write(to: URL(fileURLWithPath: subscriber.new + "/" + name))
+        }
+        // Written by hand or by a broken disk: attempts far past the limit or below zero,
+        // due times at the ends of the clock.
+        let max = Int64.max
+        let min = Int64.min
+        try Data(
+            """
+            {"entries": {
+              "\(names[0])": {"attempts": 9223372036854775807, "dueAt": \(max)},
+              "\(names[1])": {"attempts": -5, "dueAt": \(min)}}}
+            """.utf8
+        ).write(to: URL(fileURLWithPath: subscriber.retriesFile))
+        try fixture.start()
+        // The first has used its attempts: one more run, then failed/. The second starts over
+        // at attempt 1 and goes through the limit of 3.
+        #expect(eventually(20) { fixture.names(subscriber.failed).count == 4 })
+        #expect(fixture.lines("extreme.txt") == ["3", "1", "2", "3"])
     }
 }
