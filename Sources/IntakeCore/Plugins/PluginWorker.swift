@@ -83,8 +83,11 @@ final class PluginWorker: Sendable {
         let startedAt = (wall: Clock.nowMillis(), monotonic: Clock.monotonicNanos())
         let longest = PluginProcess.nanos(settings.value.backoffMax) / 1_000_000
         for (file, entry) in retries.entries {
-            let wait = min(UInt64(clamping: entry.dueAt.subtractingReportingOverflow(
-                startedAt.wall).partialValue), longest)
+            let wait = min(
+                UInt64(
+                    clamping: entry.dueAt.subtractingReportingOverflow(
+                        startedAt.wall
+                    ).partialValue), longest)
             retryAt[file] = startedAt.monotonic + wait * 1_000_000
             retries.entries[file]?.attempts = min(
                 max(entry.attempts, 0), settings.value.maxAttempts - 1)
