@@ -81,14 +81,10 @@ final class PluginWorker: Sendable {
         // Whatever the file says, the next run is at most the last one allowed.
         var retryAt: [String: UInt64] = [:]
         let startedAt = (wall: Clock.nowMillis(), monotonic: Clock.monotonicNanos())
-        let longest = PluginProcess.nanos(settings.value.backoffMax) / 1_000_000
+        let longest = Int64(PluginProcess.nanos(settings.value.backoffMax) / 1_000_000)
         for (file, entry) in retries.entries {
-            let wait = min(
-                UInt64(
-                    clamping: entry.dueAt.subtractingReportingOverflow(
-                        startedAt.wall
-                    ).partialValue), longest)
-            retryAt[file] = startedAt.monotonic + wait * 1_000_000
+            let due = min(max(entry.dueAt, startedAt.wall), startedAt.wall + longest)
+            retryAt[file] = startedAt.monotonic + UInt64(due - startedAt.wall) * 1_000_000
             retries.entries[file]?.attempts = min(
                 max(entry.attempts, 0), settings.value.maxAttempts - 1)
         }
