@@ -17,9 +17,15 @@ struct PartialDownload: Sendable {
     init(folder: String, taskID: String) {
         let safe =
             !taskID.isEmpty && taskID.count <= 100 && !taskID.hasPrefix(".")
-            && taskID.unicodeScalars.allSatisfy {
-                ($0.isASCII && CharacterSet.alphanumerics.contains($0))
-                    || "-_.".unicodeScalars.contains($0)
+            && taskID.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                    UInt8(ascii: "."):
+                    return true
+                default:
+                    return false
+                }
             }
         let key: String
         if safe {
