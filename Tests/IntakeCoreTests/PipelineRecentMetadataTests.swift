@@ -13,6 +13,13 @@ struct PipelineRecentMetadataTests {
         return metadata
     }
 
+    /// Keeps `template` under the name `name`.
+    private func keep(_ name: String, _ template: ImageMetadata, in recent: RecentMetadata) {
+        var next = template
+        next.sha256 = name
+        recent.keep(next)
+    }
+
     @Test("what the metadata stage keeps, the analysis stage takes once")
     func keepThenTake() throws {
         let recent = RecentMetadata(capacity: 8)
@@ -38,9 +45,7 @@ struct PipelineRecentMetadataTests {
         let recent = RecentMetadata(capacity: 3)
         let template = try metadata("x")
         for index in 0..<100 {
-            var next = template
-            next.sha256 = "\(index)"
-            recent.keep(next)
+            keep("\(index)", template, in: recent)
             #expect(recent.count <= 3)
         }
         #expect(recent.take("96") == nil)
@@ -52,20 +57,13 @@ struct PipelineRecentMetadataTests {
     func takenLeaveRoom() throws {
         let recent = RecentMetadata(capacity: 3)
         let template = try metadata("x")
-        func keep(_ name: String) {
-            var next = template
-            next.sha256 = name
-            recent.keep(next)
-        }
-        for name in ["a", "b", "c"] { keep(name) }
+        for name in ["a", "b", "c"] { keep(name, template, in: recent) }
         #expect(recent.take("b") != nil && recent.take("c") != nil)
-        keep("d")
-        keep("e")
+        for name in ["d", "e"] { keep(name, template, in: recent) }
         #expect(recent.count == 3)
         #expect(recent.take("a")?.sha256 == "a", "three waiting: the oldest stays")
-        // Kept again after being taken: the new entry is as young as its last keep.
-        keep("d")
-        for name in ["f", "g"] { keep(name) }
+        // Kept again while waiting: the entry is as young as its last keep.
+        for name in ["d", "f", "g"] { keep(name, template, in: recent) }
         #expect(recent.take("e") == nil, "the oldest waiting went")
         #expect(recent.take("d")?.sha256 == "d")
     }
@@ -75,9 +73,7 @@ struct PipelineRecentMetadataTests {
         let recent = RecentMetadata(capacity: 4)
         let template = try metadata("x")
         for index in 0..<10_000 {
-            var next = template
-            next.sha256 = "\(index % 7)"
-            recent.keep(next)
+            keep("\(index % 7)", template, in: recent)
             if index % 3 == 0 { _ = recent.take("\(index % 7)") }
             #expect(recent.count <= 4)
         }
