@@ -110,6 +110,10 @@ public final class Database {
         try row(sql, values) { $0.optionalInt(0) } ?? nil
     }
 
+    /// True while a transaction is open. SQLite ends one by itself after some errors (a full
+    /// disk, an I/O error), which a caller that means to roll back must know.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 

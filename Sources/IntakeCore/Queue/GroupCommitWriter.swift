@@ -33,8 +33,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     /// Unchecked because its closures capture the caller's result slot: both run only on the
     /// writer's serial queue, one after the other, so nothing is shared concurrently.
     struct Operation: @unchecked Sendable {
-        /// Runs the operation's body; false when it threw (its savepoint is rolled back).
-        let run: (Database) -> Bool
+        /// Runs the operation's body; the error it threw, if any.
+        let run: (Database) -> (any Error)?
         /// Called once the transaction ended, with the error that stopped the COMMIT, if any.
         let finish: ((any Error)?) -> Void
     }
@@ -56,8 +56,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
             let operation = Operation(
                 run: { database in
                     result = Result { try body(database) }
-                    if case .failure = result { return false }
-                    return true
+                    if case .failure(let error) = result { return error }
+                    return nil
                 },
                 finish: { commitError in
                     if let commitError {
@@ -95,8 +95,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         let operation = Operation(
             run: { database in
                 value = Result { try body(database) }
-                if case .failure = value { return false }
-                return true
+                if case .failure(let error) = value { return error }
+                return nil
             },
             finish: { commitError in
                 outcome = commitError.map { .failure($0) } ?? value
@@ -148,25 +148,31 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Runs `operations` in one transaction and commits it. Not `isolated`, it stops at the
     /// first operation that fails, rolls everything back and returns false; `isolated`, each
-    /// operation runs in its own savepoint and a failing one is rolled back alone.
+    /// operation runs in its own savepoint and a failing one is rolled back alone. When SQLite
+    /// ended the transaction itself after an operation's error (a full disk, an I/O error),
+    /// that error is thrown for the whole group: it is the cause every caller should see.
     @discardableResult
     private func commit(_ operations: [Operation], isolated: Bool) throws -> Bool {
         do {
             try database.run("BEGIN IMMEDIATE")
             for operation in operations {
                 if isolated { try database.run("SAVEPOINT operation") }
-                let succeeded = operation.run(database)
-                if isolated && !succeeded { try database.run("ROLLBACK TO operation") }
-                if isolated { try database.run("RELEASE operation") }
-                if !succeeded && !isolated {
+                guard let failure = operation.run(database) else {
+                    if isolated { try database.run("RELEASE operation") }
+                    continue
+                }
+                guard database.isInTransaction else { throw failure }
+                guard isolated else {
                     try database.run("ROLLBACK")
                     return false
                 }
+                try database.run("ROLLBACK TO operation")
+                try database.run("RELEASE operation")
             }
             try database.run("COMMIT")
             return true
         } catch {
-            try? database.execute("ROLLBACK")
+            if database.isInTransaction { try? database.execute("ROLLBACK") }
             throw error
         }
     }

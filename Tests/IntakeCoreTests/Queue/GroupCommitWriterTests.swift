@@ -1,3 +1,4 @@
+import CSQLite
 import Dispatch
 import Foundation
 import TestSupport
@@ -116,6 +117,34 @@ struct GroupCommitWriterTests {
         let results = await Self.runAsOneGroup(writer, ["x", "taken", "y"].map(Self.insert))
         #expect(results[0].isSuccess && !results[1].isSuccess && results[2].isSuccess)
         #expect(try Self.names(in: path) == ["taken", "x", "y"])
+    }
+
+    @Test("a full database reports SQLITE_FULL to whoever it fails, never a rollback's error")
+    func fullDatabase() async throws {
+        let folder = TemporaryFolder("intake-writer")
+        let (writer, path) = try Self.makeWriter(in: folder)
+        try await writer.write(Self.insert("before"))
+        // No page may be added from now on: a large row cannot be stored.
+        try writer.exclusive { database in
+            let pages = try database.scalar("PRAGMA page_count") ?? 0
+            _ = try database.scalar("PRAGMA max_page_count = \(pages)")
+        }
+        let large: @Sendable (Database) throws -> Void = { database in
+            try database.run(
+                "INSERT INTO items (name) VALUES (?1)",
+                [.text(String(repeating: "x", count: 200_000))])
+        }
+        let results = await Self.runAsOneGroup(writer, [Self.insert("small"), large])
+        guard case .failure(let error) = results[1] else {
+            Issue.record("the large row was stored in a full database")
+            return
+        }
+        #expect((error as? DatabaseError)?.resultCode == SQLITE_FULL, "\(error)")
+        #expect(DiskSpace.isDiskFull(error))
+        for case .failure(let other) in results {
+            #expect((other as? DatabaseError)?.resultCode == SQLITE_FULL, "\(other)")
+        }
+        #expect(try !Self.names(in: path).contains { $0.count > 100 })
     }
 }
 
