@@ -5,8 +5,9 @@ import Synchronization
 /// The one writer connection of a database, owned by one serial queue, which commits the
 /// operations that arrive close together in one transaction (group commit).
 ///
-/// Each operation runs in its own SAVEPOINT inside the shared transaction, so one that throws
-/// is rolled back alone and the others still commit. Callers resume only after the COMMIT, so
+/// One operation that throws is rolled back alone and the others still commit: the group is
+/// then run again with each operation in its own SAVEPOINT (see `drain`). Callers resume only
+/// after the COMMIT, so
 /// a caller that was answered knows its change is durable (as `synchronous=NORMAL` in WAL
 /// mode makes it: safe against a process crash).
 public final class GroupCommitWriter: @unchecked Sendable {
