@@ -7,9 +7,8 @@ import Synchronization
 ///
 /// One operation that throws is rolled back alone and the others still commit: the group is
 /// then run again with each operation in its own SAVEPOINT (see `drain`). Callers resume only
-/// after the COMMIT, so
-/// a caller that was answered knows its change is durable (as `synchronous=NORMAL` in WAL
-/// mode makes it: safe against a process crash).
+/// after the COMMIT, so a caller that was answered knows its change is durable (as
+/// `synchronous=NORMAL` in WAL mode makes it: safe against a process crash).
 public final class GroupCommitWriter: @unchecked Sendable {
     // `database` is only touched on `queue`, a serial queue: that is what makes owning the
     // non-Sendable connection from this Sendable class safe.
