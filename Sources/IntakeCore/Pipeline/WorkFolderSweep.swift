@@ -43,11 +43,7 @@ struct WorkFolderSweep {
             guard !name.hasPrefix(".") else { continue }
             try settle(path, reader: reader, summary: &summary)
         }
-        if summary != Summary() {
-            logger.info(
-                "work/ cleaned up after the previous run", ("removed", "\(summary.removed)"),
-                ("rejected", "\(summary.rejected)"))
-        }
+        report(summary, "work/ cleaned up after the previous run")
         return summary
     }
 
@@ -60,9 +56,8 @@ struct WorkFolderSweep {
         var summary = Summary()
         for path in paths {
             do {
-                try settle(path, reader: reader, summary: &summary)
-                // The link a stuck worker may have made while taking the file in.
-                if let task = try reader.task(workPath: path), !WorkFolderSweep.isDownloading(task),
+                // Also the link a stuck worker may have made while taking the file in.
+                if let task = try settle(path, reader: reader, summary: &summary),
                     unlink(home.work + "/" + WorkFolderSweep.ingestPrefix + task.id) == 0
                 {
                     summary.removed += 1
@@ -73,23 +68,30 @@ struct WorkFolderSweep {
                     ("error", "\(error)"))
             }
         }
-        if summary != Summary() {
-            logger.info(
-                "work/ cleaned up after tasks were given up", ("removed", "\(summary.removed)"),
-                ("rejected", "\(summary.rejected)"))
-        }
+        report(summary, "work/ cleaned up after tasks were given up")
         return summary
+    }
+
+    /// Logs what a sweep did, when it did anything.
+    private func report(_ summary: Summary, _ message: StaticString) {
+        guard summary != Summary() else { return }
+        logger.info(
+            message, ("removed", "\(summary.removed)"), ("rejected", "\(summary.rejected)"))
     }
 
     /// What one file in `work/` needs, by the latest task that took it in: nothing while the
     /// task still needs it or when no task refers to it, removal once the task is past the
-    /// download stage, `rejected/` when it failed there.
-    private func settle(_ path: String, reader: TaskReader, summary: inout Summary) throws {
+    /// download stage, `rejected/` when it failed there. Returns the task when it was one of
+    /// the last two cases.
+    @discardableResult
+    private func settle(
+        _ path: String, reader: TaskReader, summary: inout Summary
+    ) throws -> TaskSummary? {
         guard let task = try reader.task(workPath: path), !WorkFolderSweep.isDownloading(task)
-        else { return }
+        else { return nil }
         if task.stage != TaskStage.download.rawValue {
             if unlink(path) == 0 { summary.removed += 1 }
-            return
+            return task
         }
         do {
             _ = try DropMover.reject(
@@ -104,6 +106,7 @@ struct WorkFolderSweep {
                 "could not move a failed drop to rejected/", ("task.id", task.id),
                 ("path", path), ("error", "\(error)"))
         }
+        return task
     }
 
     /// The prefix of the hard links the download stage makes while it takes a file in.
