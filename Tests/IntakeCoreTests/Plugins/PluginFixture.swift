@@ -60,6 +60,13 @@ final class PluginFixture {
         return path
     }
 
+    /// Installs a plugin that fails every run, appending its `INTAKE_ATTEMPT` to the test's
+    /// file `attempts` (read it with `lines(_:)`) each time.
+    func installFailing(_ name: String, attempts: String) throws {
+        let output = events.folder.file(attempts)
+        try install(name, "#!/bin/bash\necho \"$INTAKE_ATTEMPT\" >> \(output)\nexit 1\n")
+    }
+
     /// Commits an event and wakes the relay, as the coordinator does.
     @discardableResult
     func publish(_ type: String, payload: [String: String] = [:]) throws -> EventEnvelope {

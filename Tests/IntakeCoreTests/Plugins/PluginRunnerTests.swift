@@ -257,9 +257,7 @@ struct PluginRunnerTests {
         settings.backoffBase = .seconds(600)
         settings.backoffMax = .seconds(600)
         let fixture = try PluginFixture(settings: settings)
-        let output = fixture.events.folder.file("attempts.txt")
-        try fixture.install(
-            "failing", "#!/bin/bash\necho \"$INTAKE_ATTEMPT\" >> \(output)\nexit 1\n")
+        try fixture.installFailing("failing", attempts: "attempts.txt")
         try fixture.start()
         try fixture.publish("task.completed")
         let subscriber = try #require(fixture.subscriber("failing"))
@@ -296,9 +294,7 @@ struct PluginRunnerTests {
 
     @Test func aRetriesFileWithExtremeValuesNeitherCrashesNorStallsTheRunner() throws {
         let fixture = try PluginFixture()
-        let output = fixture.events.folder.file("extreme.txt")
-        try fixture.install(
-            "extreme", "#!/bin/bash\necho \"$INTAKE_ATTEMPT\" >> \(output)\nexit 1\n")
+        try fixture.installFailing("extreme", attempts: "extreme.txt")
         let subscriber = try fixture.spool.subscribe(name: "extreme", patterns: [.everything])
         let event = try EventEnvelope(
             eventType: "task.failed", taskID: "t", traceID: "r", source: "intake/test",
