@@ -30,7 +30,8 @@ public struct DownloadStage: Sendable {
     /// Runs one attempt of `job`.
     public func handle(_ job: ClaimedJob) async -> StageOutcome? {
         if let workPath = job.workPath {
-            return ingest(job, workPath: workPath)
+            let stage = self
+            return await Blocking.run { stage.ingest(job, workPath: workPath) }
         }
         switch await downloader.fetch(url: job.source, taskID: job.taskID) {
         case .stored(let downloaded):
