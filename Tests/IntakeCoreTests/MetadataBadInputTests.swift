@@ -140,6 +140,34 @@ struct MetadataBadInputTests {
         #expect(analysed.stdout.contains("  phash        "))
     }
 
+    @Test("--thumbnails writes each analysed file's thumbnail, named by its sha256")
+    func thumbnails() throws {
+        let text = try folder.write("words.jpg", "words\n")
+        let target = folder.file("previews/new")
+        let result = try IntakeProcess.run([
+            "inspect", "--json", "--thumbnails", target, "--home", folder.file("home"), canon,
+            text,
+        ])
+        #expect(result.status == 1)
+        let array =
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        let reports = try #require(array)
+        let sha256 = try #require(reports.first?["sha256"] as? String)
+        let path = target + "/" + sha256 + ".webp"
+        #expect(reports.first?["thumbnailPath"] as? String == path)
+        let written = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(written.prefix(4) == Data("RIFF".utf8))
+        #expect(written.dropFirst(8).prefix(4) == Data("WEBP".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target) == [sha256 + ".webp"])
+
+        let refused = try IntakeProcess.run([
+            "inspect", "--no-analysis", "--thumbnails", target, "--home", folder.file("home"),
+            canon,
+        ])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--thumbnails needs the analysis"))
+    }
+
     /// A PNG signature and IHDR chunk for an 8-bit grey image of the given size, followed by
     /// an IDAT chunk with a few bytes and IEND: enough for a decoder to read the header.
     static func pngHeader(width: UInt32, height: UInt32) -> Data {

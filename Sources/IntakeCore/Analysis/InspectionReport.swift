@@ -14,9 +14,10 @@ public struct InspectionReport: Encodable, Sendable {
     public var analysis: ImageAnalysis?
     public var error: Failure?
 
-    /// Inspects `path`: metadata, then analysis unless `analyse` is false.
+    /// Inspects `path`: metadata, then analysis unless `analyse` is false. With `thumbnails`,
+    /// the analysis also writes the thumbnail into that folder as `<sha256>.webp`.
     public static func make(
-        _ path: String, inspector: ImageInspector, analyse: Bool
+        _ path: String, inspector: ImageInspector, analyse: Bool, thumbnails: String? = nil
     ) -> InspectionReport {
         var report = InspectionReport(path: path)
         do {
@@ -25,7 +26,8 @@ public struct InspectionReport: Encodable, Sendable {
             report.metadata = metadata
             if analyse {
                 report.analysis = try inspector.analysis(
-                    of: path, file: file, metadata: metadata, thumbnailTo: nil)
+                    of: path, file: file, metadata: metadata,
+                    thumbnailTo: thumbnails.map { "\($0)/\(metadata.sha256).webp" })
             }
         } catch let error as any CodedError {
             report.error = Failure(code: error.code, message: error.message)

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// `intake inspect FILE...`: what the metadata and analysis stages would record for each file,
@@ -11,9 +12,14 @@ enum InspectCommand: IntakeCommand {
             Prints, per file, what the metadata and analysis stages would record. A file that \
             fails (not_an_image, corrupt_image, too_large, unreadable) does not stop the others; \
             the exit status is 1 if any failed. --json prints one array, one object per file, \
-            with an error object {code, message} for a failed file.
+            with an error object {code, message} for a failed file. --thumbnails DIR also \
+            writes each file's WebP thumbnail there as the analysis stage would, named \
+            <sha256>.webp (DIR is created if missing).
             """,
-        options: [.json, .flag("no-analysis", "metadata only: no decoding, hashes or analyzer")],
+        options: [
+            .json, .flag("no-analysis", "metadata only: no decoding, hashes or analyzer"),
+            .value("thumbnails", "DIR", "also write each file's thumbnail into DIR"),
+        ],
         positionals: 1...Int.max)
 
     static func run(_ invocation: Invocation) throws -> ExitStatus {
@@ -21,7 +27,15 @@ enum InspectCommand: IntakeCommand {
         let inspector = try ImageInspector(settings: configuration.analysis)
         let paths = invocation.arguments.positionals
         let analyse = !invocation.arguments.flag("no-analysis")
-        let reports = inspect(paths, inspector: inspector, analyse: analyse)
+        let thumbnails = invocation.arguments.value("thumbnails")
+        if let thumbnails {
+            guard analyse else {
+                throw UsageError("--thumbnails needs the analysis that --no-analysis leaves out")
+            }
+            try makeFolder(thumbnails, mode: configuration.files.folderMode)
+        }
+        let reports = inspect(
+            paths, inspector: inspector, analyse: analyse, thumbnails: thumbnails)
         if invocation.json {
             try invocation.output.json(reports)
         } else {
@@ -30,15 +44,28 @@ enum InspectCommand: IntakeCommand {
         return reports.contains { $0.error != nil } ? .failure : .success
     }
 
-    /// The reports of `paths`, in their order, made on every core.
+    /// The reports of `paths`, in their order, made on every core; with `thumbnails`, each
+    /// file's thumbnail is written into that folder.
     static func inspect(
-        _ paths: [String], inspector: ImageInspector, analyse: Bool
+        _ paths: [String], inspector: ImageInspector, analyse: Bool, thumbnails: String? = nil
     ) -> [InspectionReport] {
         let results = Mutex([InspectionReport?](repeating: nil, count: paths.count))
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            let report = InspectionReport.make(paths[index], inspector: inspector, analyse: analyse)
+            let report = InspectionReport.make(
+                paths[index], inspector: inspector, analyse: analyse, thumbnails: thumbnails)
             results.withLock { $0[index] = report }
         }
         return results.withLock { $0.map { $0! } }
+    }
+
+    /// Creates `path` and its missing parents, or says clearly why it cannot.
+    private static func makeFolder(_ path: String, mode: UInt32) throws {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: Int(mode)])
+        } catch {
+            throw UsageError("--thumbnails \(path): cannot create the folder (\(error))")
+        }
     }
 }
