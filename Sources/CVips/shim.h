@@ -2,6 +2,7 @@
 #define INTAKE_CVIPS_SHIM_H
 #include <gmodule.h>
 #include <vips/vips.h>
+#include <vips/vector.h> /* vips_vector_set_enabled: see Vips.start */
 
 /* Swift cannot call C variadic functions, and every vips operation is one: these wrappers fix
    the optional arguments intake uses. Each returns 0 on success and -1 with the vips error

@@ -22,4 +22,15 @@ struct MediaVipsTests {
             #expect(vips_type_find("VipsOperation", "pdfload") == 0)
         }
     }
+
+    /// The Orc library that libvips compiles its vector code with (0.4.33 here) frees a
+    /// compiled program without the lock it takes to allocate one, so two threads reducing
+    /// images at once can corrupt its code memory and crash the process: a SIGSEGV in
+    /// `orc_code_free`, about once per 6,000 thumbnails made on two threads. Nothing smaller
+    /// than that reproduces it in a test's time, so this checks the setting that avoids it.
+    @Test("libvips' vector code (Orc) is off once libvips has started")
+    func vectorCodeOff() throws {
+        try Vips.start()
+        #expect(vips_vector_isenabled() == 0)
+    }
 }
