@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Times the running intake pipeline against `intake inspect` (bench/pipeline/run calls it).
 
-throughput INTAKE VARIANTS WORK: inspect over the files in one process, then the same files
-    moved into the inbox of a fresh daemon at once, until the last task.completed file is in
-    a subscriber's new/ folder.
+throughput INTAKE VARIANTS WORK RUNS: inspect over the files in one process, inspect writing
+    their thumbnails too (the pipeline's own work), then the same files moved into the inbox
+    of a fresh daemon at once, until the last task.completed file is in a subscriber's new/
+    folder; RUNS rounds, medians.
 latency INTAKE SMALL_JPEG WORK COUNT: one distinct small JPEG at a time into an idle daemon,
     from the rename into the inbox to its task.completed file in the subscriber's new/.
 """
@@ -43,19 +44,29 @@ def finished(new_folder):
             sum(".task.failed." in n for n in names))
 
 
-def throughput(intake, variants, work):
-    files = sorted(os.path.join(variants, n) for n in os.listdir(variants))
+def timed_inspect(intake, files, extra):
+    """Seconds for one `intake inspect --json` process over `files`, with `extra` options."""
     start = time.monotonic()
-    subprocess.run([intake, "inspect", "--json"] + files, stdout=subprocess.DEVNULL,
-                   check=False)
-    inspect_seconds = time.monotonic() - start
+    status = subprocess.run([intake, "inspect", "--json"] + extra + files,
+                            stdout=subprocess.DEVNULL).returncode
+    seconds = time.monotonic() - start
+    # 1 says that some file failed, which the daemon's count shows as well; anything else
+    # (a signal) means the timing is of a process that did not finish its work.
+    if status not in (0, 1):
+        sys.exit(f"intake inspect {' '.join(extra)} ended with status {status}")
+    return seconds
 
-    home = os.path.join(work, "home-throughput")
+
+def timed_daemon(intake, variants, files, work, run):
+    """Seconds from moving a copy of `variants` into a fresh daemon's inbox until the last
+    task.completed (or task.failed) file, and the (completed, failed) counts."""
+    home = os.path.join(work, f"home-throughput-{run}")
     shutil.rmtree(home, ignore_errors=True)
     os.makedirs(home)
-    staging = os.path.join(work, "staging")
+    staging = os.path.join(work, f"staging-{run}")
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(variants, staging)
+    os.sync()
     daemon = start_daemon(intake, home)
     new = os.path.join(home, "spool/subscribers/bench/new")
     try:
@@ -68,18 +79,44 @@ def throughput(intake, variants, work):
             if completed + failed >= len(files):
                 break
             time.sleep(0.01)
-        pipeline_seconds = time.monotonic() - start
+        return time.monotonic() - start, completed, failed
     finally:
         stop_daemon(daemon)
-    shutil.rmtree(home, ignore_errors=True)
-    ratio = inspect_seconds / pipeline_seconds
-    print(f"{'throughput, ' + str(len(files)) + ' JPEGs':34} {'seconds':>8} {'files/s':>8}")
-    print(f"{'intake inspect --json (1 process)':34} {inspect_seconds:8.2f} "
-          f"{len(files) / inspect_seconds:8.1f}")
-    print(f"{'daemon: drop -> last task.completed':34} {pipeline_seconds:8.2f} "
-          f"{len(files) / pipeline_seconds:8.1f}")
-    print(f"  completed {completed}, failed {failed}; pipeline/inspect speed {ratio:.2f} "
-          f"(target >= 0.8: {'met' if ratio >= 0.8 else 'MISSED'})")
+
+
+def throughput(intake, variants, work, runs):
+    """`runs` rounds of: inspect, inspect --thumbnails, the daemon; medians of each. Homes
+    and thumbnail folders are removed only after the last round: ext4 makes every inode
+    created soon after many were freed cost a scan of the freed ones, which would charge one
+    tool for another's clean-up."""
+    files = sorted(os.path.join(variants, n) for n in os.listdir(variants))
+    plain, thumbnails, daemon, counts = [], [], [], []
+    try:
+        for run in range(runs):
+            plain.append(timed_inspect(intake, files, []))
+            folder = os.path.join(work, f"thumbnails-{run}")
+            shutil.rmtree(folder, ignore_errors=True)
+            thumbnails.append(timed_inspect(intake, files, ["--thumbnails", folder]))
+            seconds, completed, failed = timed_daemon(intake, variants, files, work, run)
+            daemon.append(seconds)
+            counts.append((completed, failed))
+    finally:
+        for run in range(runs):
+            shutil.rmtree(os.path.join(work, f"thumbnails-{run}"), ignore_errors=True)
+            shutil.rmtree(os.path.join(work, f"home-throughput-{run}"), ignore_errors=True)
+    medians = [statistics.median(x) for x in (plain, thumbnails, daemon)]
+    ratio = medians[0] / medians[2]
+    every = lambda values: ", ".join(f"{v:.2f}" for v in values)
+    print(f"throughput, {len(files)} JPEGs, median of {runs} (every run)")
+    for label, median, values in zip(
+            ["intake inspect --json", "intake inspect --json --thumbnails",
+             "daemon: drop -> last task.completed"], medians, [plain, thumbnails, daemon]):
+        print(f"  {label:38} {median:6.2f} s {len(files) / median:7.1f} files/s  "
+              f"({every(values)})")
+    print(f"  completed/failed per run: {counts}")
+    print(f"  pipeline/inspect speed {ratio:.2f} (target >= 0.8: "
+          f"{'met' if ratio >= 0.8 else 'MISSED'}); pipeline/inspect-with-thumbnails speed "
+          f"{medians[1] / medians[2]:.2f}")
 
 
 def latency(intake, small_jpeg, work, count):
@@ -133,6 +170,6 @@ def latency(intake, small_jpeg, work, count):
 
 if __name__ == "__main__":
     if sys.argv[1] == "throughput":
-        throughput(sys.argv[2], sys.argv[3], sys.argv[4])
+        throughput(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
         latency(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))

@@ -53,7 +53,7 @@ public struct AnalysisStage: Sendable {
             guard let phash = PerceptualHash.parse(analysis.phash) else {
                 return .failed(.permanent("corrupt_image", "\(path): no perceptual hash"))
             }
-            let json = try Output.encode(analysis, pretty: false)
+            let json = try JSONValueEncoder.encode(analysis).text()
             let near = registry.nearest(to: phash, within: nearDuplicateBits, excluding: sha256)
             var payload: [String: JSONValue] = [
                 "sha256": .string(sha256), "phash": .string(analysis.phash),

@@ -23,11 +23,11 @@ public struct MetadataStage: Sendable {
             do {
                 let metadata = try inspector.metadata(of: path)
                 recent?.keep(metadata)
-                let json = try Output.encode(metadata, pretty: false)
+                let payload = try JSONValueEncoder.encode(metadata)
                 return .succeeded(
                     StageResult(
-                        payload: try JSONValue.parse(json),
-                        record: .metadata(sha256: metadata.sha256, json: json)))
+                        payload: payload,
+                        record: .metadata(sha256: metadata.sha256, json: payload.text())))
             } catch let error as ImageError {
                 return .failed(ImageFailures.failure(error))
             } catch {
