@@ -193,4 +193,40 @@ struct AnalysisHashTests {
         #expect((thumbnail.width > thumbnail.height) == (stored.height > stored.width))
         #expect(!FileManager.default.fileExists(atPath: target + ".tmp"))
     }
+
+    /// The mean absolute difference of two equally long byte buffers.
+    static func meanDifference(_ first: [UInt8], _ second: [UInt8]) -> Double {
+        let total = zip(first, second).map { abs(Int($0) - Int($1)) }.reduce(0, +)
+        return Double(total) / Double(first.count)
+    }
+
+    /// Thumbnails up to the working size (512 px) come from the pixels the features were
+    /// computed from; a larger one, of a picture decoded larger, from the decoded picture.
+    /// Both show the same picture as a libvips resize of the whole file does.
+    @Test("thumbnails of 64, 256 and 600 px: the right size and the picture libvips makes")
+    func thumbnailSizes() throws {
+        let folder = TemporaryFolder("intake-thumbnail-sizes")
+        let source = "\(Self.jpg)/gps/DSCN0010.jpg"  // 640 x 480
+        for size in [64, 256, 600] {
+            var settings = Configuration().analysis
+            settings.thumbnailPixels = size
+            let inspector = try ImageInspector(settings: settings)
+            let target = folder.file("\(size).webp")
+            _ = try inspector.analysis(of: source, thumbnailTo: target)
+            let thumbnail = try LoadedImage.open(target).srgb8()
+            #expect((thumbnail.width, thumbnail.height) == (size, size * 3 / 4))
+            let reference = try LoadedImage.thumbnail(of: source, size: size).srgb8()
+            #expect((reference.width, reference.height) == (thumbnail.width, thumbnail.height))
+            let ours = try thumbnail.pixels()
+            let theirs = try reference.pixels()
+            let row = reference.width * 3
+            let upsideDown = stride(from: theirs.count - row, through: 0, by: -row)
+                .flatMap { theirs[$0..<$0 + row] }
+            // Lossy WebP and two different filters leave them a few levels apart on average
+            // (6 to 7.5 here); the same picture upside down is several times further.
+            let apart = Self.meanDifference(ours, theirs)
+            #expect(apart < 10, "\(size) px")
+            #expect(Self.meanDifference(ours, upsideDown) > 3 * apart, "\(size) px")
+        }
+    }
 }

@@ -90,15 +90,30 @@ public final class ImageInspector: Sendable {
         } else {
             base = try LoadedImage.thumbnail(of: path, size: size)
         }
-        if thumbnail != nil { base = try base.inMemory() }
+        // The thumbnail is reduced from the working pixels below whenever they are at least
+        // its size: always for the default 256 px. Only a thumbnail larger than the working
+        // size, of a picture decoded larger still, needs the decoded picture a second time.
+        let fromWorking =
+            max(base.width, base.height) <= ImageFeatures.largestWorkingSize
+            || settings.thumbnailPixels <= ImageFeatures.largestWorkingSize
+        if thumbnail != nil && !fromWorking { base = try base.inMemory() }
         // The features are computed on the picture as decoded (see `ImageFeatures`): a libvips
         // resize to exactly 256 pixels cost more than the decoding itself.
         let working = try shrink(base, to: ImageFeatures.largestWorkingSize).srgb8()
-        let features = ImageFeatures(
-            rgb: try working.pixels(), width: working.width, height: working.height)
+        let rgb = try working.pixels()
+        let features = ImageFeatures(rgb: rgb, width: working.width, height: working.height)
         if let thumbnail {
-            try write(
-                thumbnail: try base.reducedLinearly(toFit: settings.thumbnailPixels), to: thumbnail)
+            let small: LoadedImage
+            if fromWorking {
+                let reduced = RGBReduction(
+                    rgb: rgb, width: working.width, height: working.height,
+                    toFit: settings.thumbnailPixels)
+                small = try LoadedImage.rgb(
+                    reduced.rgb, width: reduced.width, height: reduced.height, path: path)
+            } else {
+                small = try base.reducedLinearly(toFit: settings.thumbnailPixels)
+            }
+            try write(thumbnail: small, to: thumbnail)
         }
 
         var result = ImageAnalysis(

@@ -106,6 +106,26 @@ final class LoadedImage {
         return [UInt8](UnsafeRawBufferPointer(start: data, count: length))
     }
 
+    /// An sRGB image of 8-bit `rgb` pixels (row after row, R, G, B), copied into libvips.
+    /// `path` is the file they came from, named in errors.
+    static func rgb(
+        _ rgb: [UInt8], width: Int, height: Int, path: String
+    ) throws(ImageError) -> LoadedImage {
+        let mark = Vips.errorMark()
+        let image = rgb.withUnsafeBytes { bytes in
+            vips_image_new_from_memory_copy(
+                bytes.baseAddress, bytes.count, Int32(width), Int32(height), 3,
+                VIPS_FORMAT_UCHAR)
+        }
+        guard let image else {
+            throw ImageError(
+                .corruptImage, path: path, detail: Vips.takeError(since: mark),
+                function: "vips_image_new_from_memory_copy")
+        }
+        image.pointee.Type = VIPS_INTERPRETATION_sRGB
+        return LoadedImage(image, path: path)
+    }
+
     /// This image decoded into memory. A file is decoded sequentially, once; an image that is
     /// read twice (the features and the thumbnail) is decoded into memory first.
     func inMemory() throws(ImageError) -> LoadedImage {
