@@ -195,7 +195,9 @@ public final class ImageInspector: Sendable {
     /// partly written file.
     private func write(thumbnail image: LoadedImage, to target: String) throws(ImageError) {
         let folder = (target as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
+        // The analysis stage and `inspect --thumbnails` have made the folder already: one
+        // access(2) instead of FileManager's look at every level of the path, per image.
+        if !folder.isEmpty && access(folder, F_OK) != 0 {
             try? FileManager.default.createDirectory(
                 atPath: folder, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
