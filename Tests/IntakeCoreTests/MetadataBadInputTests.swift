@@ -168,6 +168,25 @@ struct MetadataBadInputTests {
         #expect(refused.stderr.contains("--thumbnails needs the analysis"))
     }
 
+    @Test("--thumbnails: the same file twice gives one thumbnail; a folder that is a file fails")
+    func thumbnailsEdges() throws {
+        let target = folder.file("twice")
+        let home = folder.file("home")
+        // The same content at once: each write has a temporary name of its own.
+        let twice = try IntakeProcess.run(
+            ["inspect", "--json", "--thumbnails", target, "--home", home]
+                + Array(repeating: canon, count: 32))
+        #expect(twice.status == 0, "\(twice.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target).count == 1)
+
+        let notAFolder = try folder.write("plain-file", "text\n")
+        let failed = try IntakeProcess.run([
+            "inspect", "--thumbnails", notAFolder, "--home", home, canon,
+        ])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("mkdir \(notAFolder): Not a directory"))
+    }
+
     /// A PNG signature and IHDR chunk for an 8-bit grey image of the given size, followed by
     /// an IDAT chunk with a few bytes and IEND: enough for a decoder to read the header.
     static func pngHeader(width: UInt32, height: UInt32) -> Data {

@@ -192,7 +192,8 @@ public final class ImageInspector: Sendable {
     }
 
     /// Writes the thumbnail beside its target first and renames it, so that no reader sees a
-    /// partly written file.
+    /// partly written file. Known limitation: a write cut off by a crash leaves its
+    /// `<target>.<uuid>.tmp` file behind; nothing removes those yet.
     private func write(thumbnail image: LoadedImage, to target: String) throws(ImageError) {
         let folder = (target as NSString).deletingLastPathComponent
         // The analysis stage and `inspect --thumbnails` have made the folder already: one
@@ -202,7 +203,9 @@ public final class ImageInspector: Sendable {
                 atPath: folder, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
         }
-        let temporary = target + ".tmp"
+        // A name of its own per write: two files with the same content (the same path given
+        // twice to `inspect`, or copies analysed at once) write the same target side by side.
+        let temporary = "\(target).\(Identifier.uuidV7()).tmp"
         // Effort 0 instead of libwebp's default 4: measured in the daemon over 1,000 camera
         // JPEGs, libwebp's CPU time per 256 px thumbnail went from 2.9 ms (effort 2; about
         // 5 ms at effort 4) to 1.5 ms, for files 8 % larger (13.7 KB on average).
