@@ -75,6 +75,34 @@ struct SupportJSONValueEncoderTests {
         #expect(decoded == sample)
     }
 
+    /// A hand-written `encode(to:)` that uses every kind of container the protocol offers.
+    final class Handmade: Encodable {
+        enum Keys: String, CodingKey { case point, path, parts }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            var point = container.nestedContainer(keyedBy: Keys.self, forKey: .point)
+            try point.encode(Float(0.1), forKey: .parts)
+            var path = container.nestedUnkeyedContainer(forKey: .path)
+            try path.encode(1)
+            var inner = path.nestedContainer(keyedBy: Keys.self)
+            try inner.encodeNil(forKey: .point)
+            var deeper = path.nestedUnkeyedContainer()
+            try deeper.encode("x")
+            try path.encode([3: "three", 1: "one"])
+            try "base".encode(to: container.superEncoder())
+        }
+    }
+
+    @Test("nested keyed and unkeyed containers, superEncoder, Int keys, a Float, a nil member")
+    func handmade() throws {
+        let value = try JSONValueEncoder.encode(Handmade())
+        #expect(value.text() == (try Output.encode(Handmade(), pretty: false)))
+        #expect(
+            value.text()
+                == #"{"path":[1,{"point":null},["x"],{"1":"one","3":"three"}],"#
+                + #""point":{"parts":0.1},"super":"base"}"#)
+    }
+
     @Test("an unsigned number above Int64.max is refused, not wrapped")
     func unsignedOverflow() {
         #expect(throws: EncodingError.self) {
