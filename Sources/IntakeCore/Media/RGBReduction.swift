@@ -62,9 +62,9 @@ struct RGBReduction {
                         }
                         let at =
                             transposed ? (index * lines + line) * 3 : (line * target + index) * 3
-                        result[at] = UInt8(truncatingIfNeeded: (red + half) >> shift)
-                        result[at + 1] = UInt8(truncatingIfNeeded: (green + half) >> shift)
-                        result[at + 2] = UInt8(truncatingIfNeeded: (blue + half) >> shift)
+                        result[at] = UInt8(clamping: (red + half) >> shift)
+                        result[at + 1] = UInt8(clamping: (green + half) >> shift)
+                        result[at + 2] = UInt8(clamping: (blue + half) >> shift)
                     }
                 }
             }
@@ -90,13 +90,15 @@ struct RGBReduction {
             let end = min(Double(source), start + scale)
             let first = Int(start)
             let last = min(source - 1, Int((end - 1e-9).rounded(.down)))
-            var weights = (first...last).map { pixel -> Int in
-                let covered = min(end, Double(pixel + 1)) - max(start, Double(pixel))
-                return Int((covered / scale * Double(one)).rounded())
+            // Each weight is the difference of two rounded running totals of the coverage, so
+            // the weights are never negative and sum to the rounded whole, which the last
+            // boundary (the end of the area, always at a full `one`) makes exactly `one`.
+            func total(at position: Double) -> Int {
+                position >= end ? one : Int(((position - start) / scale * Double(one)).rounded())
             }
-            // Rounding may leave the sum a unit or two off: the largest weight takes it.
-            let largest = weights.indices.max { weights[$0] < weights[$1] } ?? 0
-            weights[largest] += one - weights.reduce(0, +)
+            let weights = (first...last).map { pixel in
+                total(at: Double(pixel + 1)) - total(at: max(start, Double(pixel)))
+            }
             return Tap(first: first, weights: weights)
         }
     }
