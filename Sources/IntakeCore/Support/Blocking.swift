@@ -10,7 +10,8 @@ import Dispatch
 /// analysis jobs waiting for libvips left none for the metadata stage's dispatcher, and a
 /// download stage `fsync` stalled everything behind it. A new serial queue runs on a thread
 /// of Dispatch's overcommitting pool instead, which grows with the work in flight; the stages'
-/// concurrency settings bound how much that is.
+/// concurrency settings bound how much that is (their sum: 2 + 2 + 3 threads by default on
+/// two cores, and at most the sum of the three settings' upper limits).
 enum Blocking {
     static func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
