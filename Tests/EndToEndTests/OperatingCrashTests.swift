@@ -94,7 +94,7 @@ struct OperatingCrashTests {
         try operating.expectFinished(tasks: total, completed: total)
     }
 
-    @Test("a file a killed run left in work/ after its task completed is removed at start")
+    @Test("what a killed run left in work/ and a half-written thumbnail are removed at start")
     func leftoverInWork() async throws {
         let operating = try OperatingHome(configuration: "")
         let image = try #require(
@@ -108,6 +108,12 @@ struct OperatingCrashTests {
             try operating.database().row("SELECT work_path FROM tasks") { $0.optionalText(0) }
                 ?? nil)
         #expect(FileManager.default.createFile(atPath: workPath, contents: Data([0xFF])))
+        // A thumbnail write cut off by the kill, and a file of the user's that is not one.
+        let thumbnails = operating.home + "/store/thumbnails"
+        let halfWritten = thumbnails + "/.\(Identifier.uuidV7()).webp.tmp"
+        let usersOwn = thumbnails + "/notes.tmp"
+        #expect(FileManager.default.createFile(atPath: halfWritten, contents: Data([0x52])))
+        #expect(FileManager.default.createFile(atPath: usersOwn, contents: Data([0x52])))
         #expect(try operating.run(["wait", "--timeout", "1"]).status == 69, "no daemon runs")
 
         try operating.start()
@@ -116,6 +122,9 @@ struct OperatingCrashTests {
         #expect(waited.status == 0, "\(waited.stdout)")
         #expect(!FileManager.default.fileExists(atPath: workPath))
         #expect(stopped?.stderr.contains("work/ cleaned up after the previous run") == true)
+        #expect(!FileManager.default.fileExists(atPath: halfWritten))
+        #expect(FileManager.default.fileExists(atPath: usersOwn))
+        #expect(stopped?.stderr.contains("removed thumbnails a crash left half written") == true)
         try operating.expectFinished(tasks: 1, completed: 1)
     }
 

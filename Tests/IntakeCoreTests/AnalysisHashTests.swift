@@ -194,6 +194,30 @@ struct AnalysisHashTests {
         #expect(!FileManager.default.fileExists(atPath: target + ".tmp"))
     }
 
+    @Test("a thumbnail is written in the scratch folder first; only its temporaries are swept")
+    func thumbnailScratch() throws {
+        let folder = TemporaryFolder("intake-thumbnail-scratch")
+        let inspector = try ImageInspector(settings: Configuration().analysis)
+        let scratch = folder.file("thumbnails")
+        let target = scratch + "/aa/bb/thumb.webp"
+        try FileManager.default.createDirectory(
+            atPath: scratch + "/aa/bb", withIntermediateDirectories: true)
+        _ = try inspector.analysis(
+            of: "\(Self.jpg)/gps/DSCN0010.jpg", thumbnailTo: target, scratch: scratch)
+        #expect(try Magic().mimeType(ofFileAt: target) == "image/webp")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch) == ["aa"])
+
+        let names = [".\(Identifier.uuidV7()).webp.tmp", ".\(Identifier.uuidV7()).webp.tmp"]
+        let kept = ["notes.tmp", ".hidden", "x.webp"]
+        for name in names + kept {
+            #expect(FileManager.default.createFile(atPath: scratch + "/" + name, contents: nil))
+        }
+        #expect(ImageInspector.removeTemporaries(in: scratch) == 2)
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch)
+        #expect(Set(left) == Set(kept + ["aa"]))
+        #expect(ImageInspector.removeTemporaries(in: folder.file("missing")) == 0)
+    }
+
     /// The mean absolute difference of two equally long byte buffers.
     static func meanDifference(_ first: [UInt8], _ second: [UInt8]) -> Double {
         let total = zip(first, second).map { abs(Int($0) - Int($1)) }.reduce(0, +)

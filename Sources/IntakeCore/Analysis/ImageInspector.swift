@@ -49,23 +49,29 @@ public final class ImageInspector: Sendable {
     /// The feature vector of the file at `path`, decoded with its orientation applied; writes
     /// the WebP thumbnail to `thumbnailTo` when given, and runs `analysis.command` when set.
     /// `metadata` is what `metadata(of:)` returned for the same file, if the caller has it.
+    /// The thumbnail is written in `scratch` first (a folder on the same file system; beside
+    /// `thumbnailTo` when nil) and renamed into place.
     ///
     /// Throws `ImageError` for the image, `AnalysisError` for the external analyzer.
     public func analysis(
-        of path: String, metadata known: ImageMetadata? = nil, thumbnailTo thumbnail: String? = nil
+        of path: String, metadata known: ImageMetadata? = nil, thumbnailTo thumbnail: String? = nil,
+        scratch: String? = nil
     ) throws -> ImageAnalysis {
         if let known {
-            return try analysis(of: path, file: nil, metadata: known, thumbnailTo: thumbnail)
+            return try analysis(
+                of: path, file: nil, metadata: known, thumbnailTo: thumbnail, scratch: scratch)
         }
         let file = try ImageFile.read(path)
         return try analysis(
-            of: path, file: file, metadata: metadata(of: file), thumbnailTo: thumbnail)
+            of: path, file: file, metadata: metadata(of: file), thumbnailTo: thumbnail,
+            scratch: scratch)
     }
 
     /// `analysis(of:metadata:thumbnailTo:)` for a file that may have been read already (`file`),
     /// so that `intake inspect` reads each file once.
     func analysis(
-        of path: String, file: ImageFile?, metadata: ImageMetadata, thumbnailTo thumbnail: String?
+        of path: String, file: ImageFile?, metadata: ImageMetadata, thumbnailTo thumbnail: String?,
+        scratch: String? = nil
     ) throws -> ImageAnalysis {
         let settings = self.settings
         let pixels = metadata.width * metadata.height
@@ -113,7 +119,7 @@ public final class ImageInspector: Sendable {
             } else {
                 small = try base.reducedLinearly(toFit: settings.thumbnailPixels)
             }
-            try write(thumbnail: small, to: thumbnail)
+            try write(thumbnail: small, to: thumbnail, scratch: scratch)
         }
 
         var result = ImageAnalysis(
@@ -191,10 +197,20 @@ public final class ImageInspector: Sendable {
         max(image.width, image.height) > size ? try image.shrunk(toFit: size) : image
     }
 
-    /// Writes the thumbnail beside its target first and renames it, so that no reader sees a
-    /// partly written file. Known limitation: a write cut off by a crash leaves its
-    /// `<target>.<uuid>.tmp` file behind; nothing removes those yet.
-    private func write(thumbnail image: LoadedImage, to target: String) throws(ImageError) {
+    /// Removes the thumbnail temporaries that writes cut off by a crash left in `folder`, and
+    /// returns how many. Only names this inspector makes (`.<uuid>.webp.tmp`) are touched.
+    public static func removeTemporaries(in folder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let abandoned = names.filter { $0.hasPrefix(".") && $0.hasSuffix(".webp.tmp") }
+        return abandoned.filter { unlink("\(folder)/\($0)") == 0 }.count
+    }
+
+    /// Writes the thumbnail in `scratch` (or beside its target) first and renames it, so that
+    /// no reader sees a partly written file. The temporary is `.<uuid>.webp.tmp`, which
+    /// `ImageInspector.removeTemporaries(in:)` finds after a crash.
+    private func write(
+        thumbnail image: LoadedImage, to target: String, scratch: String?
+    ) throws(ImageError) {
         let folder = (target as NSString).deletingLastPathComponent
         // The analysis stage and `inspect --thumbnails` have made the folder already: one
         // access(2) instead of FileManager's look at every level of the path, per image.
@@ -205,7 +221,7 @@ public final class ImageInspector: Sendable {
         }
         // A name of its own per write: two files with the same content (the same path given
         // twice to `inspect`, or copies analysed at once) write the same target side by side.
-        let temporary = "\(target).\(Identifier.uuidV7()).tmp"
+        let temporary = "\(scratch ?? folder)/.\(Identifier.uuidV7()).webp.tmp"
         // Effort 0 instead of libwebp's default 4: measured in the daemon over 1,000 camera
         // JPEGs, libwebp's CPU time per 256 px thumbnail went from 2.9 ms (effort 2; about
         // 5 ms at effort 4) to 1.5 ms, for files 8 % larger (13.7 KB on average).

@@ -102,6 +102,11 @@ public final class Daemon {
         let analysis = AnalysisStage(
             inspector: inspector, registry: registry, home: home, configuration: configuration,
             recent: recent)
+        let abandoned = analysis.removeAbandonedThumbnails()
+        if abandoned > 0 {
+            logger.info(
+                "removed thumbnails a crash left half written", ("count", "\(abandoned)"))
+        }
         let analysisWorkers = configuration.analysis.workers
         let pools = [
             StageWorkerPool(

@@ -36,6 +36,13 @@ public struct AnalysisStage: Sendable {
         return await Blocking.run { stage.analyse(path: path, sha256: sha256) }
     }
 
+    /// Removes what thumbnail writes cut off by a crash left in `store/thumbnails/` (where
+    /// they write before renaming into `aa/bb/`); for the daemon's start, before any worker
+    /// runs. Returns how many.
+    public func removeAbandonedThumbnails() -> Int {
+        ImageInspector.removeTemporaries(in: thumbnails)
+    }
+
     /// Adds a committed analysis to the near-duplicate registry.
     public func finished(_ job: ClaimedJob, outcome: StageOutcome, applied: Bool) {
         guard applied, case .succeeded(let result) = outcome,
@@ -49,7 +56,8 @@ public struct AnalysisStage: Sendable {
         do {
             try makeParents(of: thumbnail)
             let analysis = try inspector.analysis(
-                of: path, metadata: recent?.take(sha256), thumbnailTo: thumbnail)
+                of: path, metadata: recent?.take(sha256), thumbnailTo: thumbnail,
+                scratch: thumbnails)
             guard let phash = PerceptualHash.parse(analysis.phash) else {
                 return .failed(.permanent("corrupt_image", "\(path): no perceptual hash"))
             }
