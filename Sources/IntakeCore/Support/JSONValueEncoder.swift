@@ -21,7 +21,7 @@ enum JSONValueEncoder {
     /// The value `value` encodes to; an object when it encodes nothing at all.
     static func encode(_ value: some Encodable) throws -> JSONValue {
         let node = Node()
-        try value.encode(to: ValueEncoder(node: node, codingPath: []))
+        try node.fill(with: value, path: [])
         return node.resolve() ?? .object([:])
     }
 
@@ -41,15 +41,14 @@ enum JSONValueEncoder {
             return scalar
         }
 
-        /// The node for `value`: primitives directly, everything else through its `encode`.
-        static func of(_ value: some Encodable, path: [any CodingKey]) throws -> Node {
-            let node = Node()
+        /// Writes `value` into this node: a scalar directly, anything else through its
+        /// `encode`.
+        func fill(with value: some Encodable, path: [any CodingKey]) throws {
             if let scalar = try Self.scalar(value, path: path) {
-                node.scalar = scalar
+                self.scalar = scalar
             } else {
-                try value.encode(to: ValueEncoder(node: node, codingPath: path))
+                try value.encode(to: ValueEncoder(node: self, codingPath: path))
             }
-            return node
         }
 
         /// `value` as a JSON scalar when it is one of the types JSON has a scalar for.
@@ -112,45 +111,40 @@ enum JSONValueEncoder {
         let node: Node
         let codingPath: [any CodingKey]
 
-        private func put(_ child: Node, _ key: Key) { node.members?[key.stringValue] = child }
+        /// The encoder of a new member `name` (at `key` in coding paths).
+        private func member(_ name: String, _ key: any CodingKey) -> ValueEncoder {
+            let child = Node()
+            node.members?[name] = child
+            return ValueEncoder(node: child, codingPath: codingPath + [key])
+        }
 
         mutating func encodeNil(forKey key: Key) throws {
-            let child = Node()
-            child.scalar = .null
-            put(child, key)
+            member(key.stringValue, key).node.scalar = .null
         }
 
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            put(try Node.of(value, path: codingPath + [key]), key)
+            let encoder = member(key.stringValue, key)
+            try encoder.node.fill(with: value, path: encoder.codingPath)
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(
             keyedBy keyType: NestedKey.Type, forKey key: Key
         ) -> KeyedEncodingContainer<NestedKey> {
-            let child = Node()
-            put(child, key)
-            return ValueEncoder(node: child, codingPath: codingPath + [key])
-                .container(keyedBy: keyType)
+            member(key.stringValue, key).container(keyedBy: keyType)
         }
 
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-            let child = Node()
-            put(child, key)
-            return ValueEncoder(node: child, codingPath: codingPath + [key]).unkeyedContainer()
+            member(key.stringValue, key).unkeyedContainer()
         }
 
         /// The superclass's part goes under the member `super`, as with `JSONEncoder`; the
         /// type's own keys need not include it.
         mutating func superEncoder() -> any Encoder {
-            let child = Node()
-            node.members?["super"] = child
-            return ValueEncoder(node: child, codingPath: codingPath + [Name.superKey])
+            member("super", Name.superKey)
         }
 
         mutating func superEncoder(forKey key: Key) -> any Encoder {
-            let child = Node()
-            put(child, key)
-            return ValueEncoder(node: child, codingPath: codingPath + [key])
+            member(key.stringValue, key)
         }
     }
 
@@ -160,43 +154,32 @@ enum JSONValueEncoder {
         let codingPath: [any CodingKey]
         var count: Int { node.items?.count ?? 0 }
 
-        /// The key of the next item in `codingPath`s: its index.
-        private var next: Index { Index(intValue: count) }
-
-        mutating func encodeNil() throws {
+        /// The encoder of a new last item, whose key in coding paths is its index.
+        private func item() -> ValueEncoder {
+            let path = codingPath + [Index(intValue: count)]
             let child = Node()
-            child.scalar = .null
             node.items?.append(child)
+            return ValueEncoder(node: child, codingPath: path)
         }
 
+        mutating func encodeNil() throws { item().node.scalar = .null }
+
         mutating func encode<T: Encodable>(_ value: T) throws {
-            // Made before the append: `next` reads the items that the append changes.
-            let child = try Node.of(value, path: codingPath + [next])
-            node.items?.append(child)
+            let encoder = item()
+            try encoder.node.fill(with: value, path: encoder.codingPath)
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(
             keyedBy keyType: NestedKey.Type
         ) -> KeyedEncodingContainer<NestedKey> {
-            let child = Node()
-            let path = codingPath + [next]
-            node.items?.append(child)
-            return ValueEncoder(node: child, codingPath: path).container(keyedBy: keyType)
+            item().container(keyedBy: keyType)
         }
 
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-            let child = Node()
-            let path = codingPath + [next]
-            node.items?.append(child)
-            return ValueEncoder(node: child, codingPath: path).unkeyedContainer()
+            item().unkeyedContainer()
         }
 
-        mutating func superEncoder() -> any Encoder {
-            let child = Node()
-            let path = codingPath + [next]
-            node.items?.append(child)
-            return ValueEncoder(node: child, codingPath: path)
-        }
+        mutating func superEncoder() -> any Encoder { item() }
     }
 
     /// A single value: a scalar, or whatever the value's own `encode` writes into this node.
@@ -207,11 +190,7 @@ enum JSONValueEncoder {
         mutating func encodeNil() throws { node.scalar = .null }
 
         mutating func encode<T: Encodable>(_ value: T) throws {
-            if let scalar = try Node.scalar(value, path: codingPath) {
-                node.scalar = scalar
-            } else {
-                try value.encode(to: ValueEncoder(node: node, codingPath: codingPath))
-            }
+            try node.fill(with: value, path: codingPath)
         }
     }
 
