@@ -184,7 +184,7 @@ struct MetadataBadInputTests {
             "inspect", "--thumbnails", notAFolder, "--home", home, canon,
         ])
         #expect(failed.status == 1)
-        #expect(failed.stderr.contains("mkdir \(notAFolder): Not a directory"))
+        #expect(failed.stderr.contains("mkdir \(notAFolder): File exists"))
     }
 
     /// A PNG signature and IHDR chunk for an 8-bit grey image of the given size, followed by

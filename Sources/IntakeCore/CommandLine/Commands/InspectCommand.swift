@@ -60,19 +60,13 @@ enum InspectCommand: IntakeCommand {
 
     /// Creates `path` and its missing parents, or throws the system's reason (exit status 1,
     /// as for any other failure to write).
-    private static func makeFolder(_ path: String, mode: UInt32) throws(HomeError) {
-        try? FileManager.default.createDirectory(
-            atPath: path, withIntermediateDirectories: true,
-            attributes: [.posixPermissions: Int(mode)])
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
-            guard isFolder.boolValue else {
-                throw HomeError.system(function: "mkdir", path: path, errno: ENOTDIR)
-            }
-            return
+    private static func makeFolder(_ path: String, mode: UInt32) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            try? FileManager.default.createDirectory(
+                atPath: parent, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: Int(mode)])
         }
-        // Not there: one more mkdir says why (no permission, no space, a missing parent).
-        let number = mkdir(path, mode_t(mode)) == 0 ? 0 : errno
-        if number != 0 { throw HomeError.system(function: "mkdir", path: path, errno: number) }
+        try FileIO.makeFolder(path, mode: mode)
     }
 }
